@@ -1,0 +1,33 @@
+import type { Clock } from '../clock/clock.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
+import type { EtcdClient } from '../etcd/etcd-client.ts';
+import type { HookTools, Results } from '../juju/hook-tools.ts';
+import type { Logger } from '../log/logger.ts';
+import type { ParamHints } from './validate-params.ts';
+
+// Where the agent runs: a Juju unit, or a plain host for the CLI.
+export interface Place {
+  // The unit name (etcd/0) in Juju, the host name outside.
+  unit: string;
+  // How an operator fetches a file from here.
+  copyCommand(path: string): string;
+}
+
+// Everything an action gets; it never knows whether it runs under Juju or the CLI.
+export interface ActionContext {
+  params: Record<string, unknown>;
+  config: AgentConfig;
+  tools: HookTools;
+  log: Logger;
+  clock: Clock;
+  etcd: EtcdClient;
+  place: Place;
+  progress(message: string): Promise<void>;
+}
+
+// One action: its name, explanations for refused values, and what it does.
+export interface ActionDefinition {
+  name: string;
+  hints?: ParamHints;
+  run(context: ActionContext): Promise<Results>;
+}

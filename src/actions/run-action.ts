@@ -1,0 +1,59 @@
+import type { Clock } from '../clock/clock.ts';
+import type { CharmFiles } from '../charm/charm-files.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
+import { normalizeConfig } from '../config/normalize-config.ts';
+import type { EtcdClient } from '../etcd/etcd-client.ts';
+import { AgentError, UsageError, oneLine } from '../errors/agent-error.ts';
+import type { HookTools } from '../juju/hook-tools.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Place } from './action.ts';
+import { ACTIONS } from './registry.ts';
+import { validateParams } from './validate-params.ts';
+
+// What an action run needs from the composition root.
+export interface ActionDeps {
+  tools: HookTools;
+  log: Logger;
+  clock: Clock;
+  charm: CharmFiles;
+  place: Place;
+  makeEtcd(config: AgentConfig): EtcdClient;
+}
+
+// How an action ended: ok, failed, or refused for bad input.
+export type ActionOutcome = 'ok' | 'failed' | 'usage';
+
+// Runs one action with the failure protocol: action-fail with one line, the trace to the log, never a throw.
+export const runAction = async (name: string, deps: ActionDeps): Promise<ActionOutcome> => {
+  const { tools, log } = deps;
+  try {
+    const action = ACTIONS[name];
+    const spec = deps.charm.actions[name];
+    if (!action || !spec) throw new UsageError(`unknown action "${name}"; known actions: ${Object.keys(ACTIONS).join(', ')}`);
+    const params = validateParams(name, spec, await tools.actionGet(), action.hints);
+    const config = normalizeConfig(await tools.configGet(), deps.charm.options);
+    log.info(`action ${name} started with ${JSON.stringify(params)}`);
+    const results = await action.run({
+      params,
+      config,
+      tools,
+      log,
+      clock: deps.clock,
+      place: deps.place,
+      etcd: deps.makeEtcd(config),
+      progress: async (message) => {
+        log.info(message);
+        await tools.actionLog(message);
+      },
+    });
+    await tools.actionSet(results);
+    log.info(`action ${name} completed`);
+    return 'ok';
+  } catch (error) {
+    const message = oneLine(error);
+    log.error(`action ${name} failed: ${message}`);
+    if (!(error instanceof AgentError) && error instanceof Error && error.stack) log.debug(error.stack);
+    await tools.actionFail(message).catch((e: unknown) => log.error(`action-fail itself failed: ${oneLine(e)}`));
+    return error instanceof UsageError ? 'usage' : 'failed';
+  }
+};

@@ -1,0 +1,51 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { UsageError } from '../errors/agent-error.ts';
+import type { ActionSpec } from '../charm/charm-files.ts';
+
+// Extra sentences for values that are refused for a reason worth explaining.
+export type ParamHints = Record<string, Record<string, string>>;
+
+const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false });
+
+const describe = (error: ErrorObject, params: Record<string, unknown>): string => {
+  if (error.keyword === 'additionalProperties') {
+    const extra = String((error.params as { additionalProperty: string }).additionalProperty);
+    return `unknown param "${extra}"`;
+  }
+  if (error.keyword === 'required') {
+    return `missing param "${String((error.params as { missingProperty: string }).missingProperty)}"`;
+  }
+  const name = error.instancePath.replace(/^\//, '');
+  const got = JSON.stringify(params[name]);
+  if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => String(v)).join(', ');
+    return `invalid param ${name}=${got}: must be one of ${allowed}`;
+  }
+  return `invalid param ${name}=${got}: ${error.message ?? 'not valid'}`;
+};
+
+// Checks params against the action's schema in actions.yaml and fills in defaults.
+export const validateParams = (
+  action: string,
+  spec: ActionSpec,
+  given: Record<string, unknown>,
+  hints: ParamHints = {},
+): Record<string, unknown> => {
+  for (const [name, byValue] of Object.entries(hints)) {
+    const hint = byValue[String(given[name])];
+    if (hint !== undefined) throw new UsageError(`invalid param ${name}=${JSON.stringify(given[name])}: ${hint}`);
+  }
+  const schema = {
+    type: 'object',
+    properties: spec.params,
+    required: spec.required ?? [],
+    additionalProperties: spec.additionalProperties ?? false,
+  };
+  const params = structuredClone(given);
+  const validate = ajv.compile(schema);
+  if (!validate(params)) {
+    const first = validate.errors?.[0];
+    throw new UsageError(`${action}: ${first ? describe(first, params) : 'params are not valid'}`);
+  }
+  return params;
+};

@@ -1,0 +1,23 @@
+// The manifest's file name inside the archive.
+export const MANIFEST_NAME = 'etcd-snapshot.json';
+
+// The database's file name inside the archive.
+export const DB_NAME = 'db';
+
+// What a snapshot archive says about itself (etcd-snapshot.json).
+export interface Manifest {
+  format: 1;
+  created: string;
+  trigger: 'manual' | 'scheduled';
+  unit: string;
+  revision: number;
+  totalKeys: number;
+  hash: number;
+  size: number;
+  dbSha256: string;
+  clusterId: string;
+  memberCount: number;
+  etcdVersion: string;
+  etcdctlVersion: string;
+  endpoint: string;
+}

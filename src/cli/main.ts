@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// The composition root: the one place real implementations are built and handed down.
+import { loadCharmFiles } from '../charm/charm-files.ts';
+import { systemClock } from '../clock/clock.ts';
+import { etcdctlClient } from '../etcd/etcdctl-client.ts';
+import { isJuju, parseJujuContext } from '../juju/context.ts';
+import { execHookTools } from '../juju/exec-hook-tools.ts';
+import { execaRunner } from '../process/execa-runner.ts';
+import { runJuju } from './juju-main.ts';
+import { runLocal } from './local-main.ts';
+
+const main = async (): Promise<number> => {
+  const charm = loadCharmFiles();
+  const deps = { clock: systemClock, makeEtcd: (config: Parameters<typeof etcdctlClient>[0]) => etcdctlClient(config, execaRunner) };
+  if (isJuju(process.env)) {
+    const context = parseJujuContext(process.env, process.argv[1]);
+    return runJuju(context, execHookTools(execaRunner, process.env), charm, deps);
+  }
+  return runLocal(process.argv.slice(2), charm, deps);
+};
+
+let finished = false;
+process.on('beforeExit', () => {
+  if (finished) return;
+  finished = true;
+  process.stderr.write('etcd-agent: internal error: the agent stopped before it finished; see the log\n');
+  process.exitCode = 1;
+});
+
+main().then(
+  (code) => {
+    finished = true;
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    finished = true;
+    process.stderr.write(`etcd-agent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,73 @@
+import type { AgentConfig } from '../config/agent-config.ts';
+import { tlsFor } from '../config/agent-config.ts';
+import type { CommandRunner } from '../process/command-runner.ts';
+import { AgentError } from '../errors/agent-error.ts';
+import { checkTlsFiles } from './check-tls-files.ts';
+import { readClusterInfo } from './cluster-info.ts';
+import { resolveEtcdBinaries } from './etcd-binaries.ts';
+import type { EtcdClient, SnapshotStatus } from './etcd-client.ts';
+import { explainEtcdError } from './explain-etcd-error.ts';
+
+const ENV = { ETCDCTL_API: '3' };
+
+// The real EtcdClient: etcdctl/etcdutl through the CommandRunner, etcd3 for the cluster view.
+export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdClient => {
+  const endpoint = config.etcdEndpoints[0] as string;
+  const tls = tlsFor(config, endpoint);
+  const bins = resolveEtcdBinaries(config);
+  const seconds = `${Math.ceil(config.etcdTimeoutMs / 1000)}s`;
+  const connection = [
+    `--endpoints=${endpoint}`,
+    `--dial-timeout=${seconds}`,
+    ...(tls?.ca ? [`--cacert=${tls.ca}`] : []),
+    ...(tls?.cert ? [`--cert=${tls.cert}`] : []),
+    ...(tls?.key ? [`--key=${tls.key}`] : []),
+  ];
+  const fail = (error: unknown, what: string): never => {
+    throw explainEtcdError(error, endpoint, what, config.etcdService);
+  };
+
+  return {
+    async version() {
+      try {
+        const { stdout } = await runner.run(bins.etcdctl, ['version'], { env: ENV, timeoutMs: config.etcdTimeoutMs });
+        return stdout.trim();
+      } catch (error) {
+        return fail(error, `${bins.etcdctl} version`);
+      }
+    },
+    async save(file: string) {
+      await checkTlsFiles(tls);
+      try {
+        await runner.run(bins.etcdctl, [...connection, `--command-timeout=${Math.ceil(config.snapshotTimeoutMs / 1000)}s`, 'snapshot', 'save', file], {
+          env: ENV,
+          timeoutMs: config.snapshotTimeoutMs,
+        });
+      } catch (error) {
+        fail(error, 'etcdctl snapshot save');
+      }
+    },
+    async status(file: string) {
+      const [tool, args] = bins.etcdutl ? [bins.etcdutl, ['snapshot', 'status', file, '-w', 'json']] : [bins.etcdctl, ['snapshot', 'status', file, '-w', 'json']];
+      let stdout: string;
+      try {
+        ({ stdout } = await runner.run(tool, args, { env: ENV, timeoutMs: config.snapshotTimeoutMs }));
+      } catch (error) {
+        throw new AgentError(`snapshot status of ${file} failed: ${explainEtcdError(error, endpoint, 'snapshot status', config.etcdService).message}`);
+      }
+      const status = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Partial<SnapshotStatus>;
+      if (typeof status.revision !== 'number' || typeof status.totalKey !== 'number') {
+        throw new AgentError(`snapshot status of ${file} printed something unexpected: ${stdout.slice(0, 200)}`);
+      }
+      return { hash: status.hash ?? 0, revision: status.revision, totalKey: status.totalKey, totalSize: status.totalSize ?? 0 };
+    },
+    async cluster() {
+      await checkTlsFiles(tls);
+      try {
+        return await readClusterInfo(endpoint, tls, config.etcdTimeoutMs);
+      } catch (error) {
+        return fail(error, 'reading the member list');
+      }
+    },
+  };
+};

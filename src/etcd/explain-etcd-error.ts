@@ -1,0 +1,27 @@
+import { AgentError } from '../errors/agent-error.ts';
+import { CommandError } from '../process/command-runner.ts';
+
+const TLS_WORDS = /certificate|x509|tls|ssl|handshake|alert|unknown authority|self[- ]signed|wrong version number/i;
+const DOWN_WORDS = /ECONNREFUSED|connection refused|deadline exceeded|No connection established|unavailable|EHOSTUNREACH|ENOTFOUND|timed out|timeout/i;
+
+// Turns a failed etcd call into one line that names the endpoint, the cause and the way out.
+export const explainEtcdError = (error: unknown, endpoint: string, what: string, service: string): AgentError => {
+  if (error instanceof AgentError) return error;
+  const cause = error instanceof CommandError ? error.reason : error instanceof Error ? error.message : String(error);
+  const short = cause
+    .replace(/Resolution note:.*$/s, '')
+    .replace(/^\d+ [A-Z_]+: /, '')
+    .replace(/\s+/g, ' ')
+    .replace(/[\s.;]+$/, '')
+    .slice(0, 300);
+  if (error instanceof CommandError && error.notFound) {
+    return new AgentError(`${what} failed: ${error.command.split(' ')[0]} was not found or is not executable; install etcd's client tools or set etcdctl-path`);
+  }
+  if (TLS_WORDS.test(cause)) {
+    return new AgentError(`${what} failed: TLS with etcd at ${endpoint} failed (${short}); check etcd-ca, etcd-cert and etcd-key`);
+  }
+  if (DOWN_WORDS.test(cause) || (error instanceof CommandError && error.timedOut)) {
+    return new AgentError(`${what} failed: etcd at ${endpoint} did not answer (${short}); check that etcd is running (systemctl status ${service}) and that etcd-endpoints is right`);
+  }
+  return new AgentError(`${what} failed against etcd at ${endpoint}: ${short}`);
+};

@@ -1,0 +1,24 @@
+// Log levels juju-log accepts.
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+
+// Workload status values status-set accepts.
+export type WorkloadStatus = 'maintenance' | 'blocked' | 'waiting' | 'active';
+
+// Flat action results: dotted keys (`snapshot.total-keys`) to string values.
+export type Results = Record<string, string>;
+
+// Everything the agent says to or asks of Juju; the CLI provides a local stand-in.
+export interface HookTools {
+  actionGet(): Promise<Record<string, unknown>>;
+  actionSet(results: Results): Promise<void>;
+  actionFail(message: string): Promise<void>;
+  actionLog(message: string): Promise<void>;
+  log(level: LogLevel, message: string): Promise<void>;
+  statusSet(status: WorkloadStatus, message: string): Promise<void>;
+  configGet(): Promise<Record<string, unknown>>;
+  relationIds(relation: string): Promise<string[]>;
+  relationList(relationId: string): Promise<string[]>;
+  resourceGet(name: string): Promise<string | undefined>;
+  isLeader(): Promise<boolean>;
+  secretGet(id: string): Promise<Record<string, string>>;
+}

@@ -1,0 +1,37 @@
+import { execa, ExecaError } from 'execa';
+import { CommandError, type CommandRunner, type CommandResult, type RunOptions } from './command-runner.ts';
+
+// The real CommandRunner: execa with an argument array, no shell, a bounded timeout.
+export const execaRunner: CommandRunner = {
+  async run(file: string, args: readonly string[], options: RunOptions): Promise<CommandResult> {
+    try {
+      const result = await execa(file, args, {
+        env: options.env,
+        extendEnv: true,
+        cwd: options.cwd,
+        input: options.input,
+        timeout: options.timeoutMs,
+        killSignal: 'SIGTERM',
+        forceKillAfterDelay: 5000,
+        stripFinalNewline: false,
+        shell: false,
+      });
+      return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 0 };
+    } catch (error) {
+      if (error instanceof ExecaError) {
+        const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+        throw new CommandError({
+          command: [file, ...args].join(' '),
+          exitCode: error.exitCode,
+          stderr: typeof error.stderr === 'string' ? error.stderr : '',
+          stdout: typeof error.stdout === 'string' ? error.stdout : '',
+          timedOut: error.timedOut,
+          notFound: code === 'ENOENT' || code === 'EACCES',
+          shortMessage: error.shortMessage,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  },
+};
