@@ -3,6 +3,7 @@ import type { AgentConfig } from '../config/agent-config.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import type { HookTools, Results } from '../juju/hook-tools.ts';
 import type { Logger } from '../log/logger.ts';
+import type { ServiceManager } from '../system/service-manager.ts';
 import type { ParamHints } from './validate-params.ts';
 
 // Where the agent runs: a Juju unit, or a plain host for the CLI.
@@ -21,6 +22,7 @@ export interface ActionContext {
   log: Logger;
   clock: Clock;
   etcd: EtcdClient;
+  service: ServiceManager;
   place: Place;
   progress(message: string): Promise<void>;
 }

@@ -6,6 +6,7 @@ import type { EtcdClient } from '../etcd/etcd-client.ts';
 import { AgentError, UsageError, oneLine } from '../errors/agent-error.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import type { Logger } from '../log/logger.ts';
+import type { ServiceManager } from '../system/service-manager.ts';
 import type { Place } from './action.ts';
 import { ACTIONS } from './registry.ts';
 import { validateParams } from './validate-params.ts';
@@ -17,6 +18,7 @@ export interface ActionDeps {
   clock: Clock;
   charm: CharmFiles;
   place: Place;
+  service: ServiceManager;
   makeEtcd(config: AgentConfig): EtcdClient;
 }
 
@@ -40,6 +42,7 @@ export const runAction = async (name: string, deps: ActionDeps): Promise<ActionO
       log,
       clock: deps.clock,
       place: deps.place,
+      service: deps.service,
       etcd: deps.makeEtcd(config),
       progress: async (message) => {
         log.info(message);

@@ -12,6 +12,8 @@ export interface Manifest {
   unit: string;
   revision: number;
   totalKeys: number;
+  // Live keys in the keyspace at `revision`, counted when the snapshot was taken (absent if etcd could not say).
+  keyCount?: number;
   hash: number;
   size: number;
   dbSha256: string;

@@ -37,6 +37,7 @@ export const localTools = (
     relationList: async () => [],
     resourceGet: async () => undefined,
     isLeader: async () => true,
+    privateAddress: async () => '127.0.0.1',
     secretGet: async (id: string) => {
       throw new AgentError(`Juju secrets such as ${id} exist only inside Juju; pass the value with a file option instead`);
     },

@@ -6,12 +6,13 @@ import { etcdctlClient } from '../etcd/etcdctl-client.ts';
 import { isJuju, parseJujuContext } from '../juju/context.ts';
 import { execHookTools } from '../juju/exec-hook-tools.ts';
 import { execaRunner } from '../process/execa-runner.ts';
+import { systemctl } from '../system/service-manager.ts';
 import { runJuju } from './juju-main.ts';
 import { runLocal } from './local-main.ts';
 
 const main = async (): Promise<number> => {
   const charm = loadCharmFiles();
-  const deps = { clock: systemClock, makeEtcd: (config: Parameters<typeof etcdctlClient>[0]) => etcdctlClient(config, execaRunner) };
+  const deps = { clock: systemClock, service: systemctl(execaRunner), makeEtcd: (config: Parameters<typeof etcdctlClient>[0]) => etcdctlClient(config, execaRunner) };
   if (isJuju(process.env)) {
     const context = parseJujuContext(process.env, process.argv[1]);
     return runJuju(context, execHookTools(execaRunner, process.env), charm, deps);

@@ -15,6 +15,7 @@ export interface AgentConfig {
   etcdutlPath: string;
   etcdTimeoutMs: number;
   snapshotTimeoutMs: number;
+  restoreHealthTimeoutMs: number;
   s3: S3Config | undefined;
 }
 

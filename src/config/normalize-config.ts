@@ -73,6 +73,7 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
     etcdutlPath: str('etcdutl-path'),
     etcdTimeoutMs: int('etcd-timeout', 1) * 1000,
     snapshotTimeoutMs: int('snapshot-timeout', 1) * 1000,
+    restoreHealthTimeoutMs: int('restore-health-timeout', 1) * 1000,
     s3: bucket
       ? {
           endpoint: str('s3-endpoint'),

@@ -54,6 +54,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
       throw new AgentError('the snapshot etcd streamed failed its integrity check (appended SHA-256 missing or wrong); nothing was kept; take the snapshot again');
     }
     const status = await deps.etcd.status(db);
+    const keyCount = await deps.etcd.keyCount(status.revision).catch(() => undefined);
     await deps.progress(`snapshot verified: revision ${status.revision}, ${status.totalKey} keys, ${integrity.bytes} bytes`);
     const manifest: Manifest = {
       format: 1,
@@ -62,6 +63,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
       unit: request.unit,
       revision: status.revision,
       totalKeys: status.totalKey,
+      ...(keyCount === undefined ? {} : { keyCount }),
       hash: status.hash,
       size: integrity.bytes,
       dbSha256: integrity.sha256,

@@ -15,6 +15,24 @@ export interface ClusterInfo {
   revision: number;
 }
 
+// How to restore a snapshot into a new data directory.
+export interface RestoreOptions {
+  dataDir: string;
+  name: string;
+  peerUrl: string;
+  clusterToken: string;
+  // Raw copies of member/snap/db carry no integrity hash.
+  skipHashCheck: boolean;
+  // Revisions to add (etcdutl 3.5.10+), with --mark-compacted; 0 = none.
+  bumpRevision: number;
+}
+
+// Which tool restores, and whether it can bump the revision.
+export interface RestoreTool {
+  tool: string;
+  bumpRevision: boolean;
+}
+
 // Everything the agent asks of etcd; the real one drives etcdctl/etcdutl and the etcd3 client.
 export interface EtcdClient {
   // Output of `etcdctl version`.
@@ -25,4 +43,10 @@ export interface EtcdClient {
   status(file: string): Promise<SnapshotStatus>;
   // Member list and status of the cluster, through the etcd3 client.
   cluster(): Promise<ClusterInfo>;
+  // Live keys in the keyspace (at a revision when given), through the etcd3 client.
+  keyCount(revision?: number): Promise<number>;
+  // The tool `restore` will use and what it supports.
+  restoreTool(): Promise<RestoreTool>;
+  // `snapshot restore` (etcdutl where installed) of db into options.dataDir, which must not exist.
+  restore(db: string, options: RestoreOptions): Promise<void>;
 }

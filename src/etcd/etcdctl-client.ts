@@ -3,9 +3,10 @@ import { tlsFor } from '../config/agent-config.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import { checkTlsFiles } from './check-tls-files.ts';
-import { readClusterInfo } from './cluster-info.ts';
+import { countKeys, readClusterInfo } from './cluster-info.ts';
+import { withEtcd3 } from './etcd3-session.ts';
 import { resolveEtcdBinaries } from './etcd-binaries.ts';
-import type { EtcdClient, SnapshotStatus } from './etcd-client.ts';
+import type { EtcdClient, RestoreOptions, RestoreTool, SnapshotStatus } from './etcd-client.ts';
 import { explainEtcdError } from './explain-etcd-error.ts';
 
 const ENV = { ETCDCTL_API: '3' };
@@ -64,9 +65,45 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdC
     async cluster() {
       await checkTlsFiles(tls);
       try {
-        return await readClusterInfo(endpoint, tls, config.etcdTimeoutMs);
+        return await withEtcd3(endpoint, tls, config.etcdTimeoutMs, readClusterInfo);
       } catch (error) {
         return fail(error, 'reading the member list');
+      }
+    },
+    async keyCount(revision?: number) {
+      await checkTlsFiles(tls);
+      try {
+        return await withEtcd3(endpoint, tls, config.etcdTimeoutMs, (client) => countKeys(client, revision));
+      } catch (error) {
+        return fail(error, 'counting keys');
+      }
+    },
+    async restoreTool(): Promise<RestoreTool> {
+      if (!bins.etcdutl) return { tool: bins.etcdctl, bumpRevision: false };
+      const help = await runner
+        .run(bins.etcdutl, ['snapshot', 'restore', '--help'], { env: ENV, timeoutMs: config.etcdTimeoutMs })
+        .then((r) => r.stdout + r.stderr)
+        .catch(() => '');
+      return { tool: bins.etcdutl, bumpRevision: help.includes('--bump-revision') };
+    },
+    async restore(db: string, options: RestoreOptions) {
+      const { tool, bumpRevision } = await this.restoreTool();
+      const args = [
+        'snapshot',
+        'restore',
+        db,
+        `--data-dir=${options.dataDir}`,
+        `--name=${options.name}`,
+        `--initial-cluster=${options.name}=${options.peerUrl}`,
+        `--initial-cluster-token=${options.clusterToken}`,
+        `--initial-advertise-peer-urls=${options.peerUrl}`,
+        ...(options.skipHashCheck ? ['--skip-hash-check=true'] : []),
+        ...(options.bumpRevision > 0 && bumpRevision ? [`--bump-revision=${options.bumpRevision}`, '--mark-compacted'] : []),
+      ];
+      try {
+        await runner.run(tool, args, { env: ENV, timeoutMs: config.snapshotTimeoutMs });
+      } catch (error) {
+        throw new AgentError(`${tool} snapshot restore failed: ${explainEtcdError(error, endpoint, 'snapshot restore', config.etcdService).message}`);
       }
     },
   };

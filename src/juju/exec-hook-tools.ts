@@ -46,6 +46,7 @@ export const execHookTools = (runner: CommandRunner, env: NodeJS.ProcessEnv): Ho
       }
     },
     isLeader: async () => (await json<boolean>('is-leader', [])) === true,
+    privateAddress: async () => (await call('unit-get', ['private-address'])).trim(),
     async secretGet(id: string) {
       try {
         return (await json<Record<string, string> | null>('secret-get', [id])) ?? {};

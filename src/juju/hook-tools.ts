@@ -20,5 +20,6 @@ export interface HookTools {
   relationList(relationId: string): Promise<string[]>;
   resourceGet(name: string): Promise<string | undefined>;
   isLeader(): Promise<boolean>;
+  privateAddress(): Promise<string>;
   secretGet(id: string): Promise<Record<string, string>>;
 }

@@ -1,0 +1,57 @@
+import { restoreSnapshot } from '../engine/restore-snapshot.ts';
+import type { Results } from '../juju/hook-tools.ts';
+import type { ActionDefinition } from './action.ts';
+
+// The restore action (CONTRACT §3): checks first, keeps the old data, rolls back on failure.
+export const restoreAction: ActionDefinition = {
+  name: 'restore',
+  async run(context) {
+    const { config, params, tools } = context;
+    const peerUrl = config.etcdPeerUrl || `https://${await tools.privateAddress()}:2380`;
+    const memberName = config.etcdName || context.place.unit.replace(/\//g, '');
+    await tools.statusSet('maintenance', 'restoring etcd from a snapshot');
+    try {
+      const outcome = await restoreSnapshot(
+        { etcd: context.etcd, service: context.service, tools, clock: context.clock, progress: context.progress },
+        {
+          source: String(params.source ?? ''),
+          sha256: String(params.sha256 ?? ''),
+          backupDir: String(params.target),
+          skipBackup: params['skip-backup'] === true,
+          bumpRevision: params['bump-revision'] !== false,
+          searchDirs: [...new Set([config.snapshotDir, String(params.target)])],
+          dataDir: config.etcdDataDir,
+          serviceName: config.etcdService,
+          memberName,
+          peerUrl,
+          endpoint: config.etcdEndpoints[0] as string,
+          unit: context.place.unit,
+          healthTimeoutMs: config.restoreHealthTimeoutMs,
+        },
+      );
+      await tools.statusSet('active', `restored from ${outcome.label} (revision ${outcome.snapshot.status.revision})`);
+      const results: Results = {
+        'restore.source': outcome.path,
+        'restore.sha256': outcome.snapshot.sha256,
+        'restore.format': outcome.snapshot.format,
+        'restore.revision': String(outcome.snapshot.status.revision),
+        'restore.total-keys': String(outcome.snapshot.status.totalKey),
+        'restore.data-dir': outcome.dataDir,
+        'restore.hash-check': outcome.snapshot.hashCheck,
+        'restore.revision-bump': outcome.revisionBump,
+        'restore.live-revision': String(outcome.revision),
+      };
+      if (outcome.previousDataDir) results['restore.previous-data-dir'] = outcome.previousDataDir;
+      if (outcome.backup) {
+        results['backup.path'] = outcome.backup.path;
+        results['backup.sha256'] = outcome.backup.sha256;
+      }
+      if (outcome.backupSkipped) results['backup.skipped'] = outcome.backupSkipped;
+      return results;
+    } catch (error) {
+      const running = await context.etcd.cluster().then(() => true, () => false);
+      await tools.statusSet(running ? 'active' : 'blocked', running ? 'etcd running; the last restore failed (see juju show-task)' : 'etcd is not answering after a failed restore; see juju show-task');
+      throw error;
+    }
+  },
+};

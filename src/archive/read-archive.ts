@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { AgentError } from '../errors/agent-error.ts';
+import { PKI_DIR } from './archive-members.ts';
+import { DB_NAME, type Manifest } from './manifest.ts';
+import { unpackTarGz } from './unpack-tar.ts';
+
+// What a snapshot source turned out to be, unpacked into scratch.
+export interface ExtractedSnapshot {
+  // agent: this charm's .tar.gz with etcd-snapshot.json; legacy-tarball: an older charm's tarball
+  // holding only ./db (a raw copy of member/snap/db); bare-db: a plain `etcdctl snapshot save` file.
+  format: 'agent' | 'legacy-tarball' | 'bare-db';
+  // scratchDir/db
+  dbPath: string;
+  // the parsed, shape-checked etcd-snapshot.json (agent format only).
+  manifest: Manifest | undefined;
+  // hex SHA-256 of the source file exactly as read.
+  sha256: string;
+  // size of the source file.
+  bytes: number;
+  // names, relative to scratchDir, of the pki/ members extracted.
+  pki: string[];
+}
+
+const READ_CHUNK = 1 << 20;
+
+// The source read once, hashed and counted as it goes by.
+const hashedChunks = async function* (source: string, seen: { hash: ReturnType<typeof createHash>; bytes: number }): AsyncGenerator<Buffer> {
+  for await (const chunk of createReadStream(source, { highWaterMark: READ_CHUNK }) as AsyncIterable<Buffer>) {
+    seen.hash.update(chunk);
+    seen.bytes += chunk.length;
+    yield chunk;
+  }
+};
+
+// The first bytes of a stream, and the whole stream again (those bytes included) to read on.
+const peek = async (chunks: AsyncGenerator<Buffer>, want: number): Promise<{ head: Buffer; all: AsyncGenerator<Buffer> }> => {
+  const first: Buffer[] = [];
+  let length = 0;
+  let ended = false;
+  while (length < want) {
+    const next = await chunks.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    first.push(next.value);
+    length += next.value.length;
+  }
+  const all = async function* (): AsyncGenerator<Buffer> {
+    yield* first;
+    if (!ended) yield* chunks;
+  };
+  return { head: Buffer.concat(first), all: all() };
+};
+
+// Stream-copies a plain db file to dbPath (0600, never over an existing file), at most maxBytes.
+const copyBareDb = async (chunks: AsyncIterable<Buffer>, dbPath: string, source: string, maxBytes: number): Promise<void> => {
+  let copied = 0;
+  let created = false;
+  const out = createWriteStream(dbPath, { flags: 'wx', mode: 0o600 });
+  out.on('open', () => {
+    created = true;
+  });
+  const bounded = async function* (input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of input) {
+      copied += chunk.length;
+      if (copied > maxBytes) throw new AgentError(`refusing ${source}: it is larger than ${maxBytes} bytes, the most this agent accepts`);
+      yield chunk;
+    }
+  };
+  try {
+    await pipeline(chunks, bounded, out);
+  } catch (error) {
+    if (!out.closed) await new Promise<void>((resolve) => out.destroy().once('close', () => resolve()));
+    if (created) await rm(dbPath, { force: true });
+    if (error instanceof AgentError) throw error;
+    throw new AgentError(`refusing ${source}: cannot copy it into ${dbPath} (${(error as Error).message})`, { cause: error });
+  }
+};
+
+const isGzip = (head: Buffer): boolean => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+
+// Reads a snapshot source once, as a stream, into scratchDir: a gzipped tar is checked member by
+// member and unpacked by hand, anything else is taken as a bare db. Throws an AgentError on refusal,
+// having removed what it wrote; never writes outside scratchDir.
+export const extractSnapshot = async (source: string, scratchDir: string, options: { maxBytes: number }): Promise<ExtractedSnapshot> => {
+  const scratch = await lstat(scratchDir).catch(() => undefined);
+  if (!scratch?.isDirectory()) throw new AgentError(`cannot unpack ${source}: scratch directory ${scratchDir} does not exist or is not a directory`);
+  const seen = { hash: createHash('sha256'), bytes: 0 };
+  const chunks = hashedChunks(source, seen);
+  const dbPath = join(scratchDir, DB_NAME);
+  try {
+    let head: Buffer;
+    let all: AsyncGenerator<Buffer>;
+    try {
+      ({ head, all } = await peek(chunks, 2));
+    } catch (error) {
+      throw new AgentError(`cannot read ${source}: ${(error as Error).message}`, { cause: error });
+    }
+    if (head.length === 0) throw new AgentError(`refusing ${source}: the file is empty`);
+    if (!isGzip(head)) {
+      await copyBareDb(all, dbPath, source, options.maxBytes);
+      return { format: 'bare-db', dbPath, manifest: undefined, sha256: seen.hash.digest('hex'), bytes: seen.bytes, pki: [] };
+    }
+    const unpacked = await unpackTarGz(all, scratchDir, source, options.maxBytes);
+    return {
+      format: unpacked.manifest ? 'agent' : 'legacy-tarball',
+      dbPath,
+      manifest: unpacked.manifest,
+      sha256: seen.hash.digest('hex'),
+      bytes: seen.bytes,
+      pki: unpacked.files.filter((name) => name.startsWith(`${PKI_DIR}/`)),
+    };
+  } finally {
+    await chunks.return(undefined);
+  }
+};

@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { checkDbIntegrity } from '../archive/db-integrity.ts';
+import type { Manifest } from '../archive/manifest.ts';
+import { extractSnapshot, type ExtractedSnapshot } from '../archive/read-archive.ts';
+import type { EtcdClient, SnapshotStatus } from '../etcd/etcd-client.ts';
+import { AgentError } from '../errors/agent-error.ts';
+
+// A snapshot that passed every check and sits unpacked in scratch.
+export interface InspectedSnapshot {
+  format: ExtractedSnapshot['format'];
+  dbPath: string;
+  sha256: string;
+  bytes: number;
+  manifest: Manifest | undefined;
+  status: SnapshotStatus;
+  // skipped for raw copies of member/snap/db, which carry no integrity hash.
+  hashCheck: 'verified' | 'skipped';
+}
+
+// The largest database a restore will unpack: etcd's own maximum quota (8 GiB) twice over.
+export const MAX_DB_BYTES = 16 * 1024 ** 3;
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+// The checksum a `<archive>.sha256` file beside the archive records, if there is one.
+const sidecarSha256 = async (path: string): Promise<string | undefined> => {
+  const text = await readFile(`${path}.sha256`, 'utf8').catch(() => undefined);
+  const first = text?.trim().split(/\s+/)[0]?.toLowerCase();
+  return first && SHA256.test(first) ? first : undefined;
+};
+
+// Unpacks a snapshot into scratch and checks it all before anything is touched:
+// archive checksum, safe members, db integrity hash, snapshot status, manifest agreement.
+export const inspectSnapshot = async (
+  path: string,
+  scratch: string,
+  expectedSha256: string,
+  etcd: EtcdClient,
+): Promise<InspectedSnapshot> => {
+  const expected = expectedSha256.trim().toLowerCase();
+  if (expected && !SHA256.test(expected)) throw new AgentError(`invalid param sha256="${expectedSha256}": must be 64 hex digits as sha256sum prints them`);
+  const extracted = await extractSnapshot(path, scratch, { maxBytes: MAX_DB_BYTES });
+  if (expected && extracted.sha256 !== expected) {
+    throw new AgentError(`refusing ${path}: its SHA-256 is ${extracted.sha256}, not the expected ${expected}; check that you have the right file and that it was copied whole`);
+  }
+  const sidecar = await sidecarSha256(path);
+  if (sidecar && sidecar !== extracted.sha256) {
+    throw new AgentError(`refusing ${path}: its SHA-256 is ${extracted.sha256} but ${path}.sha256 says ${sidecar}; the archive changed or was copied partly`);
+  }
+  const integrity = await checkDbIntegrity(extracted.dbPath);
+  const raw = extracted.format === 'legacy-tarball' && !integrity.hasHash;
+  if (!raw && !integrity.ok) {
+    throw new AgentError(
+      integrity.hasHash
+        ? `refusing ${path}: the db fails etcd's integrity hash (a changed byte); this snapshot is damaged, use another one`
+        : `refusing ${path}: the db has no integrity hash, so it is truncated or not an etcd snapshot; use another one`,
+    );
+  }
+  if (extracted.manifest && integrity.sha256 !== extracted.manifest.dbSha256) {
+    throw new AgentError(`refusing ${path}: the db does not match the SHA-256 its manifest records; the archive was altered`);
+  }
+  let status: SnapshotStatus;
+  try {
+    status = await etcd.status(extracted.dbPath);
+  } catch (error) {
+    throw new AgentError(`refusing ${path}: etcd cannot read its db (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const manifest = extracted.manifest;
+  if (manifest && (manifest.revision !== status.revision || manifest.totalKeys !== status.totalKey)) {
+    throw new AgentError(
+      `refusing ${path}: the db holds revision ${status.revision} and ${status.totalKey} keys but the manifest says ${manifest.revision} and ${manifest.totalKeys}`,
+    );
+  }
+  return {
+    format: extracted.format,
+    dbPath: extracted.dbPath,
+    sha256: extracted.sha256,
+    bytes: extracted.bytes,
+    manifest,
+    status,
+    hashCheck: raw ? 'skipped' : 'verified',
+  };
+};

@@ -1,0 +1,36 @@
+import { AgentError } from '../errors/agent-error.ts';
+import { CommandError, type CommandRunner } from '../process/command-runner.ts';
+
+// Starts, stops and asks about the etcd service.
+export interface ServiceManager {
+  stop(unit: string): Promise<void>;
+  start(unit: string): Promise<void>;
+  isActive(unit: string): Promise<boolean>;
+}
+
+const TIMEOUT_MS = 120_000;
+
+// The real ServiceManager: systemctl through the CommandRunner.
+export const systemctl = (runner: CommandRunner): ServiceManager => {
+  const run = async (verb: string, unit: string): Promise<void> => {
+    try {
+      await runner.run('systemctl', [verb, unit], { timeoutMs: TIMEOUT_MS });
+    } catch (error) {
+      const reason = error instanceof CommandError ? error.reason : String(error);
+      throw new AgentError(`systemctl ${verb} ${unit} failed: ${reason}`);
+    }
+  };
+  return {
+    stop: (unit) => run('stop', unit),
+    start: (unit) => run('start', unit),
+    async isActive(unit) {
+      try {
+        const { stdout } = await runner.run('systemctl', ['is-active', unit], { timeoutMs: TIMEOUT_MS });
+        return stdout.trim() === 'active';
+      } catch (error) {
+        if (error instanceof CommandError && error.exitCode !== undefined) return false;
+        throw error;
+      }
+    },
+  };
+};

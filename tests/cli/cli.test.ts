@@ -1,0 +1,53 @@
+import t from 'tap';
+import { execa } from 'execa';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { startEtcd } from '../helpers/etcd-server.ts';
+import { CHARM_DIR, listDir, tempDir } from '../support/charm-run.ts';
+
+const BIN = join(CHARM_DIR, 'bin', 'etcd-agent');
+const agent = (args: string[]) => execa(BIN, args, { reject: false, env: { NODE_OPTIONS: '' } });
+
+t.test('etcd-agent snapshot prints the result document as YAML and exits 0', async (t) => {
+  const etcd = await startEtcd();
+  t.teardown(() => etcd.cleanup());
+  await etcd.put('/registry/namespaces/default', '{}');
+  const target = await tempDir(t, 'cli-snap');
+  const run = await agent(['snapshot', '--etcd-endpoints', etcd.endpoint, '--etcdctl-path', '/usr/bin/etcdctl', '--target', target]);
+  t.equal(run.exitCode, 0, run.stderr);
+  const doc = parse(run.stdout) as { snapshot: Record<string, string>; copy: { cmd: string } };
+  t.equal(doc.snapshot.sha256, execFileSync('sha256sum', [doc.snapshot.path!], { encoding: 'utf8' }).split(' ')[0]);
+  t.match(doc.copy.cmd, new RegExp(`^scp [^ ]+:${doc.snapshot.path} \\.$`));
+  t.equal((await listDir(target)).length, 2);
+  t.match(run.stderr, /saving a snapshot from/, 'progress goes to stderr');
+});
+
+t.test('a failed action exits 1 with its message on stderr', async (t) => {
+  const target = await tempDir(t, 'cli-fail');
+  const run = await agent(['snapshot', '--etcd-endpoints', 'http://127.0.0.1:9', '--etcd-timeout', '2', '--etcdctl-path', '/usr/bin/etcdctl', '--target', target]);
+  t.equal(run.exitCode, 1);
+  t.equal(run.stdout, '');
+  t.match(run.stderr, /error: .*etcd at http:\/\/127\.0\.0\.1:9 did not answer/);
+});
+
+t.test('usage errors exit 2', async (t) => {
+  for (const args of [[], ['snapshot', '--no-such-flag'], ['frobnicate'], ['snapshot', '--keys-version', 'v2'], ['snapshot', '--etcd-timeout', 'x']]) {
+    const run = await agent(args);
+    t.equal(run.exitCode, 2, args.join(' '));
+    t.match(run.stderr, /error: /, args.join(' '));
+  }
+});
+
+t.test('--help on every command, with config options and params as flags', async (t) => {
+  const top = await agent(['--help']);
+  t.equal(top.exitCode, 0);
+  for (const command of ['snapshot', 'restore', 'list', 'verify', 'prune']) t.match(top.stdout, command);
+  const help = await agent(['snapshot', '--help']);
+  t.equal(help.exitCode, 0);
+  for (const flag of ['--target', '--keys-version', '--etcd-endpoints', '--etcd-ca', '--etcd-cert', '--etcd-key', '--etcdctl-path', '--snapshot-dir']) t.match(help.stdout, flag);
+  for (const command of ['restore', 'list', 'verify', 'prune']) {
+    const run = await agent([command, '--help']);
+    t.equal(run.exitCode, 0, command);
+  }
+});

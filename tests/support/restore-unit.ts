@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import type { Test } from 'tap';
+import { createJujuSim, runDispatch, type DispatchRun, type JujuSim, type SimSetup } from '../helpers/juju-sim.ts';
+import { seedKubernetesKeys, startEtcd, type EtcdServer } from '../helpers/etcd-server.ts';
+import { installEtcdService, SYSTEMCTL_DIR, type EtcdService } from '../helpers/etcd-service.ts';
+import { CHARM_DIR, configFor, tempDir } from './charm-run.ts';
+
+// The service name the charm's default config uses.
+export const SERVICE = 'snap.etcd.etcd';
+
+// One etcd unit for restore tests: a real etcd run by the systemctl stand-in, and a simulated Juju.
+export interface RestoreUnit {
+  etcd: EtcdServer;
+  service: EtcdService;
+  sim: JujuSim;
+  work: string;
+  snapshotDir: string;
+  backupDir: string;
+  config: Record<string, unknown>;
+  run(action: string, params: Record<string, unknown>, setup?: SimSetup): Promise<DispatchRun>;
+  systemctlCalls(): Promise<string>;
+}
+
+// Starts a seeded etcd under the systemctl stand-in and a hook-tool simulator configured for it.
+export const restoreUnit = async (t: Test, keys = 20): Promise<RestoreUnit> => {
+  const work = await tempDir(t, 'restore-unit');
+  const etcd = await startEtcd({ dir: join(work, 'etcd') });
+  t.teardown(() => etcd.cleanup());
+  await seedKubernetesKeys(etcd, keys);
+  const service = await installEtcdService(join(work, 'systemd'), SERVICE, etcd);
+  t.teardown(() => service.systemctl(['stop', SERVICE]));
+  const snapshotDir = join(work, 'snapshots');
+  const backupDir = join(work, 'backups');
+  const config = configFor(etcd, {
+    'etcd-data-dir': etcd.dataDir,
+    'etcd-service': SERVICE,
+    'etcd-name': etcd.name,
+    'etcd-peer-url': etcd.peerUrl,
+    'snapshot-dir': snapshotDir,
+    'restore-health-timeout': 20,
+  });
+  const sim = await createJujuSim({ config });
+  t.teardown(() => sim.cleanup());
+  const env = { SYSTEMCTL_SIM_DIR: service.simDir, PATH: `${SYSTEMCTL_DIR}:${sim.env().PATH}` };
+  return {
+    etcd,
+    service,
+    sim,
+    work,
+    snapshotDir,
+    backupDir,
+    config,
+    async run(action, params, setup = {}) {
+      await sim.setup({ params, config, resources: {}, relations: {}, ...setup });
+      return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `actions/${action}`, env, timeoutMs: 120_000 });
+    },
+    async systemctlCalls() {
+      const { readFile } = await import('node:fs/promises');
+      return readFile(join(service.simDir, 'calls.log'), 'utf8').catch(() => '');
+    },
+  };
+};
+
+// The path of the archive a completed snapshot action wrote.
+export const snapshotPath = (run: DispatchRun): string => (run.results as { snapshot: { path: string } }).snapshot.path;
