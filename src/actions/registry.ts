@@ -1,5 +1,7 @@
 import type { ActionDefinition } from './action.ts';
+import { listSnapshotsAction } from './list-snapshots.ts';
 import { notImplemented } from './not-implemented.ts';
+import { pruneSnapshotsAction } from './prune-snapshots.ts';
 import { restoreAction } from './restore.ts';
 import { snapshotAction } from './snapshot.ts';
 
@@ -7,7 +9,7 @@ import { snapshotAction } from './snapshot.ts';
 export const ACTIONS: Record<string, ActionDefinition> = {
   snapshot: snapshotAction,
   restore: restoreAction,
-  'list-snapshots': notImplemented('list-snapshots'),
+  'list-snapshots': listSnapshotsAction,
   'verify-snapshot': notImplemented('verify-snapshot'),
-  'prune-snapshots': notImplemented('prune-snapshots'),
+  'prune-snapshots': pruneSnapshotsAction,
 };

@@ -23,6 +23,8 @@ export interface SnapshotRequest {
   trigger: Manifest['trigger'];
   unit: string;
   endpoint: string;
+  // Aborting stops the snapshot and removes everything it wrote.
+  signal?: AbortSignal;
 }
 
 // A kept, verified snapshot archive.
@@ -48,7 +50,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
   try {
     const db = join(scratch, DB_NAME);
     await deps.progress(`saving a snapshot from ${request.endpoint} (revision ${cluster.revision}, ${cluster.memberCount} member(s))`);
-    await deps.etcd.save(db);
+    await deps.etcd.save(db, request.signal);
     const integrity = await checkDbIntegrity(db);
     if (!integrity.ok) {
       throw new AgentError('the snapshot etcd streamed failed its integrity check (appended SHA-256 missing or wrong); nothing was kept; take the snapshot again');
@@ -75,7 +77,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
     };
     await writeFile(join(scratch, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
     const name = snapshotName(startedAt);
-    const archive = await writeArchive(join(request.targetDir, name), scratch, [DB_NAME, MANIFEST_NAME]);
+    const archive = await writeArchive(join(request.targetDir, name), scratch, [MANIFEST_NAME, DB_NAME], request.signal);
     const checksumPath = await writeChecksumFile(archive);
     const { blocks } = await stat(archive.path);
     return { ...archive, name, diskBytes: blocks * 512, checksumPath, etcdctlVersion, manifest, status };

@@ -145,13 +145,13 @@ t.test('a snapshot whose integrity hash is wrong is not kept', async (t) => {
   t.same(await listDir(target), []);
 });
 
-t.test('actions not built yet say so; hooks exit 0 quietly', async (t) => {
+t.test('actions not built yet say so; hooks with nothing to do exit 0 quietly', async (t) => {
   const sim = await createJujuSim({ config: configFor(etcd), params: {} });
   t.teardown(() => sim.cleanup());
-  const run = await runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: 'actions/prune-snapshots' });
+  const run = await runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: 'actions/verify-snapshot' });
   t.equal(run.status, 'failed');
-  t.equal(run.message, 'prune-snapshots is not implemented yet');
-  for (const hook of ['install', 'config-changed', 'update-status']) {
+  t.equal(run.message, 'verify-snapshot is not implemented yet');
+  for (const hook of ['leader-elected', 'cluster-relation-joined', 'cluster-relation-departed']) {
     const hookRun = await runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `hooks/${hook}` });
     t.equal(hookRun.exitCode, 0, hook);
     t.equal(hookRun.stderr, '', `${hook} is quiet`);
@@ -161,12 +161,12 @@ t.test('actions not built yet say so; hooks exit 0 quietly', async (t) => {
 t.test('the hooks/ shims run dispatch for Juju without dispatch support', async (t) => {
   const sim = await createJujuSim({ config: configFor(etcd) });
   t.teardown(() => sim.cleanup());
-  const out = execFileSync(join(CHARM_DIR, 'hooks', 'install'), [], {
+  const out = execFileSync(join(CHARM_DIR, 'hooks', 'leader-elected'), [], {
     cwd: CHARM_DIR,
-    env: { ...sim.env(), JUJU_UNIT_NAME: 'etcd/0', JUJU_CHARM_DIR: CHARM_DIR, JUJU_HOOK_NAME: 'install' },
+    env: { ...sim.env(), JUJU_UNIT_NAME: 'etcd/0', JUJU_CHARM_DIR: CHARM_DIR, JUJU_HOOK_NAME: 'leader-elected' },
     encoding: 'utf8',
   });
   t.equal(out, '');
   const state = await sim.read();
-  t.ok(state.logs.some((l) => l.message === 'hook install: nothing to do'), 'dispatch ran the install hook');
+  t.ok(state.logs.some((l) => l.message === 'hook leader-elected: nothing to do'), 'dispatch ran the leader-elected hook');
 });

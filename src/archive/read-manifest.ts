@@ -1,0 +1,69 @@
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
+import { MANIFEST_MAX_BYTES, parseManifest, planMember } from './archive-members.ts';
+import { MANIFEST_NAME, type Manifest } from './manifest.ts';
+
+// Decompressed bytes read before giving up: the manifest, its headers and some padding.
+const READ_LIMIT = MANIFEST_MAX_BYTES + 64 * 1024;
+
+const isGzip = (chunk: Buffer): boolean => chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
+
+// A tar parser that settles on the first file member: the manifest when it is etcd-snapshot.json, else undefined.
+const firstMember = (): { parser: Parser; outcome: () => Manifest | undefined | 'pending' } => {
+  let outcome: Manifest | undefined | 'pending' = 'pending';
+  const settle = (value: Manifest | undefined): void => {
+    if (outcome === 'pending') outcome = value;
+  };
+  const parser = new Parser({ strict: true, brotli: false, zstd: false });
+  parser.on('entry', (entry: ReadEntry) => {
+    if (outcome !== 'pending') return void entry.resume();
+    const plan = planMember({ path: entry.path, type: entry.type, headerType: entry.header.type, linkpath: entry.linkpath });
+    if (plan.kind === 'skip') return void entry.resume();
+    entry.resume();
+    if (plan.kind !== 'file' || plan.name !== MANIFEST_NAME || entry.size > MANIFEST_MAX_BYTES) return settle(undefined);
+    const parts: Buffer[] = [];
+    entry.on('data', (chunk: Buffer) => parts.push(chunk));
+    entry.on('end', () => {
+      try {
+        settle(parseManifest(Buffer.concat(parts).toString('utf8')));
+      } catch {
+        settle(undefined);
+      }
+    });
+  });
+  parser.on('ignoredEntry', () => settle(undefined));
+  parser.on('warn', () => settle(undefined));
+  parser.on('error', () => settle(undefined));
+  parser.on('end', () => settle(undefined));
+  return { parser, outcome: () => outcome };
+};
+
+// The manifest of a snapshot archive, read from its first member only (the db after it is never
+// decompressed); undefined for anything unreadable, a legacy archive, or one whose manifest is not first.
+export const readManifest = async (path: string): Promise<Manifest | undefined> => {
+  const file = createReadStream(path, { highWaterMark: 64 * 1024 });
+  const gunzip = createGunzip({ chunkSize: 16 * 1024 });
+  file.on('error', (error) => gunzip.destroy(error));
+  file.pipe(gunzip);
+  const { parser, outcome } = firstMember();
+  let read = 0;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      if (read === 0 && isGzip(chunk)) return undefined;
+      read += chunk.length;
+      parser.write(chunk);
+      if (outcome() !== 'pending' || read > READ_LIMIT) break;
+    }
+    if (outcome() === 'pending' && read <= READ_LIMIT) parser.end();
+    await Promise.resolve();
+    const result = outcome();
+    return result === 'pending' ? undefined : result;
+  } catch {
+    return undefined;
+  } finally {
+    file.unpipe(gunzip);
+    file.destroy();
+    gunzip.destroy();
+  }
+};

@@ -1,0 +1,18 @@
+import { AgentError } from '../errors/agent-error.ts';
+import type { SnapshotStore } from './snapshot-store.ts';
+
+// A store whose every call fails with an AgentError naming the store, the call and the reason:
+// the stand-in for an unreachable or misconfigured store in tests.
+export const failingStore = (reason = 'the store is unavailable', location = 'failing'): SnapshotStore => {
+  const fail = (what: string): Promise<never> => Promise.reject(new AgentError(`${what} in store ${location} failed: ${reason}`));
+  return {
+    location,
+    list: () => fail('listing snapshots'),
+    fetch: (name) => fail(`fetching ${name}`),
+    save: (name, source) => {
+      source.destroy();
+      return fail(`saving ${name}`);
+    },
+    delete: (name) => fail(`removing ${name}`),
+  };
+};

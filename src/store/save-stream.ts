@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { writeAtomically } from '../archive/atomic-file.ts';
+import { AgentError } from '../errors/agent-error.ts';
+
+// What a streamed save wrote.
+export interface SavedStream {
+  sha256: string;
+  bytes: number;
+}
+
+// Streams source to path (0600) under a hidden temporary name, hashing it on the way, then links it
+// into place, never over an existing file; a wrong expected SHA-256 or an abort keeps nothing.
+export const saveStream = async (
+  path: string,
+  source: Readable,
+  options: { expectedSha256?: string | undefined; signal?: AbortSignal | undefined; label: string },
+): Promise<SavedStream> => {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  let sha256 = '';
+  await writeAtomically(
+    path,
+    async (temp) => {
+      const out = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
+      await pipeline(source, tap, out, options.signal ? { signal: options.signal } : {});
+      sha256 = hash.digest('hex');
+      const expected = options.expectedSha256?.toLowerCase();
+      if (expected !== undefined && expected !== sha256) {
+        throw new AgentError(`refusing to save ${options.label}: its SHA-256 is ${sha256}, not the expected ${expected}; nothing was kept`);
+      }
+    },
+    { exclusive: true },
+  );
+  return { sha256, bytes };
+};

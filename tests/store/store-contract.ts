@@ -1,0 +1,157 @@
+// The behaviour every SnapshotStore must show; run it against each implementation with a factory.
+import type { Test } from 'tap';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { AgentError } from '../../src/errors/agent-error.ts';
+import type { SnapshotStore } from '../../src/store/snapshot-store.ts';
+import { fakeManifest, makeArchive } from './archive-fixture.ts';
+
+// Makes a fresh, empty store for one subtest; cleanup is the factory's business (t.teardown).
+export type StoreFactory = (t: Test) => Promise<SnapshotStore>;
+
+const OLD = 'etcd-snapshot-2024-05-01-10.00.00.tar.gz';
+const NEW = 'etcd-snapshot-2024-05-02-10.00.00.tar.gz';
+const NEWEST = 'etcd-snapshot-2025-01-01-00.00.00.tar.gz';
+
+// Names no store may accept for save, fetch or delete.
+export const FOREIGN_NAMES = [
+  '',
+  'etcd-snapshot-notes.txt',
+  `${OLD}.sha256`,
+  `.${OLD}.partial-1-2`,
+  `../${OLD}`,
+  `sub/${OLD}`,
+  'etcd-snapshot-2024-02-30-00.00.00.tar.gz',
+  'etcd-snapshot-2024-05-01-10.00.00.tar',
+  'etcd-snapshot-2024-5-1-10.00.00.tar.gz',
+  'ETCD-SNAPSHOT-2024-05-01-10.00.00.TAR.GZ',
+];
+
+// Awaits a promise that must reject with an AgentError whose message matches pattern; returns the message.
+export const rejectsAgentError = async (t: Test, promise: Promise<unknown>, pattern: RegExp, what: string): Promise<string> => {
+  try {
+    await promise;
+    t.fail(`${what}: expected a rejection`);
+    return '';
+  } catch (error) {
+    t.ok(error instanceof AgentError, `${what}: an AgentError`);
+    t.match((error as Error).message, pattern, what);
+    t.notMatch((error as Error).message, /\n/, `${what}: one line`);
+    return (error as Error).message;
+  }
+};
+
+const sha256Of = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+const drain = async (stream: Readable): Promise<Buffer> => {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+};
+
+// Runs the contract suite against stores made by factory.
+export const storeContract = (t: Test, factory: StoreFactory): void => {
+  let sources: string;
+  t.before(async () => {
+    sources = await mkdtemp(join(tmpdir(), 'store-contract-'));
+  });
+  t.teardown(() => rm(sources, { recursive: true, force: true }));
+  const archive = async (name: string, trigger: 'manual' | 'scheduled', revision = 1): Promise<{ path: string; bytes: Buffer }> => {
+    const dir = await mkdtemp(join(sources, 'a-'));
+    const { path } = await makeArchive(dir, name, { manifest: fakeManifest({ trigger, revision }), checksum: false });
+    return { path, bytes: await readFile(path) };
+  };
+
+  t.test('a new store lists nothing', async (t) => {
+    const store = await factory(t);
+    t.same(await store.list(), []);
+  });
+
+  t.test('save, list, fetch: what went in comes back, described', async (t) => {
+    const store = await factory(t);
+    const a = await archive(OLD, 'scheduled', 10);
+    const saved = await store.save(OLD, createReadStream(a.path), { sha256: sha256Of(a.bytes) });
+    t.match(saved, { name: OLD, location: store.location, bytes: a.bytes.length, sha256: sha256Of(a.bytes), trigger: 'scheduled', manifest: { revision: 10 } });
+    t.equal(saved.created.toISOString(), '2024-05-01T10:00:00.000Z');
+    t.ok(saved.diskBytes >= 0, 'diskBytes is a number');
+    const b = await archive(NEWEST, 'manual', 30);
+    await store.save(NEWEST, createReadStream(b.path));
+    const c = await archive(NEW, 'scheduled', 20);
+    await store.save(NEW, Readable.from([c.bytes.subarray(0, 100), c.bytes.subarray(100)]));
+    const listed = await store.list();
+    t.same(listed.map((s) => s.name), [NEWEST, NEW, OLD], 'newest first');
+    t.same(listed.map((s) => s.trigger), ['manual', 'scheduled', 'scheduled']);
+    t.same(listed.map((s) => s.manifest?.revision), [30, 20, 10]);
+    t.same(listed.map((s) => s.sha256), [sha256Of(b.bytes), sha256Of(c.bytes), sha256Of(a.bytes)]);
+    t.same(listed.map((s) => s.location), [store.location, store.location, store.location]);
+    t.same(await drain(await store.fetch(NEW)), c.bytes, 'fetch streams the exact bytes');
+  });
+
+  t.test('an existing archive is never overwritten', async (t) => {
+    const store = await factory(t);
+    const a = await archive(OLD, 'scheduled', 1);
+    await store.save(OLD, createReadStream(a.path));
+    const other = await archive(OLD, 'manual', 2);
+    await rejectsAgentError(t, store.save(OLD, createReadStream(other.path)), /already exists.*never overwritten/, 'second save');
+    t.same(await drain(await store.fetch(OLD)), a.bytes, 'the first one is intact');
+    t.equal((await store.list()).length, 1);
+  });
+
+  t.test('a save whose bytes do not match the expected SHA-256 keeps nothing', async (t) => {
+    const store = await factory(t);
+    const a = await archive(OLD, 'scheduled');
+    await rejectsAgentError(t, store.save(OLD, createReadStream(a.path), { sha256: 'f'.repeat(64) }), /SHA-256 is [0-9a-f]{64}, not the expected f{64}; nothing was kept/, 'save');
+    t.same(await store.list(), []);
+  });
+
+  t.test('a source that fails midway keeps nothing', async (t) => {
+    const store = await factory(t);
+    const broken = Readable.from((async function* () {
+      yield Buffer.alloc(70_000, 1);
+      throw new Error('the network went away');
+    })());
+    await rejectsAgentError(t, store.save(OLD, broken), /saving .* failed.*the network went away.*nothing was kept/, 'save');
+    t.same(await store.list(), []);
+  });
+
+  t.test('an aborted save keeps nothing', async (t) => {
+    const store = await factory(t);
+    const a = await archive(OLD, 'scheduled');
+    const controller = new AbortController();
+    controller.abort();
+    await t.rejects(store.save(OLD, createReadStream(a.path), {}, { signal: controller.signal }));
+    t.same(await store.list(), []);
+  });
+
+  t.test('names not of the exact pattern are refused by save, fetch and delete', async (t) => {
+    const store = await factory(t);
+    const a = await archive(OLD, 'scheduled');
+    for (const name of FOREIGN_NAMES) {
+      await rejectsAgentError(t, store.save(name, createReadStream(a.path)), /refusing snapshot name/, `save ${JSON.stringify(name)}`);
+      await rejectsAgentError(t, store.fetch(name), /refusing snapshot name/, `fetch ${JSON.stringify(name)}`);
+      await rejectsAgentError(t, store.delete(name), /refusing snapshot name/, `delete ${JSON.stringify(name)}`);
+    }
+    t.same(await store.list(), []);
+  });
+
+  t.test('fetching an archive that is not there says so', async (t) => {
+    const store = await factory(t);
+    await rejectsAgentError(t, store.fetch(OLD), new RegExp(`no snapshot named ${OLD.replace(/\./g, '\\.')}`), 'fetch');
+  });
+
+  t.test('delete removes the archive; deleting it again is fine', async (t) => {
+    const store = await factory(t);
+    for (const [name, trigger] of [[OLD, 'scheduled'], [NEW, 'manual']] as const) {
+      const a = await archive(name, trigger);
+      await store.save(name, createReadStream(a.path));
+    }
+    await store.delete(OLD);
+    t.same((await store.list()).map((s) => s.name), [NEW]);
+    await store.delete(OLD);
+    await rejectsAgentError(t, store.fetch(OLD), /no snapshot named/, 'fetch after delete');
+  });
+};
