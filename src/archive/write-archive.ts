@@ -15,7 +15,7 @@ export interface WrittenArchive {
 
 // Streams files of sourceDir into a gzipped tar at finalPath (0600), hashing it as it is written.
 // The archive is never held in memory nor read back; nothing partial ever carries the final name.
-export const writeArchive = async (finalPath: string, sourceDir: string, entries: string[]): Promise<WrittenArchive> => {
+export const writeArchive = async (finalPath: string, sourceDir: string, entries: string[], signal?: AbortSignal): Promise<WrittenArchive> => {
   const hash = createHash('sha256');
   let bytes = 0;
   const tap = new Transform({
@@ -29,7 +29,7 @@ export const writeArchive = async (finalPath: string, sourceDir: string, entries
     finalPath,
     async (temp) => {
       const pack = create({ gzip: true, cwd: sourceDir, portable: true, strict: true }, entries);
-      await pipeline(pack, tap, createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true }));
+      await pipeline(pack, tap, createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true }), signal ? { signal } : {});
     },
     { exclusive: true },
   );

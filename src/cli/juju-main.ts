@@ -1,18 +1,20 @@
 import type { CharmFiles } from '../charm/charm-files.ts';
 import type { ActionDeps } from '../actions/run-action.ts';
 import { runAction } from '../actions/run-action.ts';
+import type { HostPaths } from '../hooks/hook-context.ts';
 import { runHook } from '../hooks/run-hook.ts';
 import type { JujuContext } from '../juju/context.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import { createLogger } from '../log/logger.ts';
 
+// What the Juju entry needs besides the context, tools and charm files.
+export interface JujuDeps extends Omit<ActionDeps, 'tools' | 'log' | 'place' | 'charm'> {
+  paths: HostPaths;
+  agent: { node: string; main: string };
+}
+
 // Runs the hook or action Juju asked for. Actions always exit 0: failure is reported through action-fail.
-export const runJuju = async (
-  context: JujuContext,
-  tools: HookTools,
-  charm: CharmFiles,
-  deps: Omit<ActionDeps, 'tools' | 'log' | 'place' | 'charm'>,
-): Promise<number> => {
+export const runJuju = async (context: JujuContext, tools: HookTools, charm: CharmFiles, deps: JujuDeps): Promise<number> => {
   const log = createLogger(tools.log.bind(tools), 'debug');
   try {
     if (context.kind === 'action') {
@@ -25,7 +27,7 @@ export const runJuju = async (
       });
       return 0;
     }
-    return await runHook(context.name, log);
+    return await runHook({ ...deps, hook: context.name, unit: context.unitName, tools, log, charm });
   } finally {
     await log.flush();
   }

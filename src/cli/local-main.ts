@@ -5,8 +5,10 @@ import type { ActionDeps } from '../actions/run-action.ts';
 import { runAction } from '../actions/run-action.ts';
 import { createLogger } from '../log/logger.ts';
 import { COMMANDS } from './commands.ts';
+import { readConfigFile } from './config-file.ts';
 import { localTools } from './local-tools.ts';
 import { resultsYaml } from './print-results.ts';
+import { runScheduleCommand } from './schedule-command.ts';
 
 type Flags = Record<string, unknown>;
 
@@ -37,8 +39,10 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
     .recommendCommands()
     .demandCommand(1, 'name a command, e.g. etcd-agent snapshot --etcd-endpoints http://127.0.0.1:2379 --target /tmp/snaps')
     .option('verbose', { type: 'boolean', describe: 'Print progress and log lines on stderr', alias: 'v' })
+    .option('config-file', { type: 'string', requiresArg: true, describe: 'YAML file of config options (option: value); flags override it' })
+    .option('unit', { type: 'string', requiresArg: true, describe: 'Name recorded in manifests (default: the host name)' })
     .options(Object.fromEntries(configNames.map((n) => [n, { ...optionFor(charm.options[n]!), group: 'Config options:' }])))
-    .parserConfiguration({ 'camel-case-expansion': false, 'strip-aliased': true })
+    .parserConfiguration({ 'camel-case-expansion': false, 'strip-aliased': true, 'duplicate-arguments-array': false })
     .exitProcess(false)
     .fail((message, error) => {
       throw error ?? new Error(message);
@@ -56,9 +60,10 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
       (y) => y.options(Object.fromEntries(paramNames.map((n) => [n, { ...optionFor(spec.params[n]!), group: 'Action params:' }]))),
       async (argv: Flags) => {
         const verbose = argv.verbose === true;
-        const tools = localTools(given(argv, paramNames), given(argv, configNames), err, verbose);
+        const config = { ...(await readConfigFile(argv['config-file'] as string | undefined)), ...given(argv, configNames) };
+        const tools = localTools(given(argv, paramNames), config, err, verbose);
         const log = createLogger(tools.log.bind(tools), verbose ? 'debug' : 'info');
-        const host = hostname();
+        const host = typeof argv.unit === 'string' ? argv.unit : hostname();
         const outcome = await runAction(action, {
           ...deps,
           tools,
@@ -73,6 +78,15 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
       },
     );
   }
+  cli.command(
+    'schedule',
+    'Take scheduled snapshots (snapshot-schedule) in the foreground, with retention, until SIGTERM',
+    (y) => y,
+    async (argv: Flags) => {
+      const config = { ...(await readConfigFile(argv['config-file'] as string | undefined)), ...given(argv, configNames) };
+      exitCode = await runScheduleCommand(config, charm, deps, typeof argv.unit === 'string' ? argv.unit : undefined);
+    },
+  );
   try {
     await cli.parseAsync();
   } catch (error) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The composition root: the one place real implementations are built and handed down.
+import { resolve } from 'node:path';
 import { loadCharmFiles } from '../charm/charm-files.ts';
 import { systemClock } from '../clock/clock.ts';
 import { etcdctlClient } from '../etcd/etcdctl-client.ts';
@@ -15,7 +16,14 @@ const main = async (): Promise<number> => {
   const deps = { clock: systemClock, service: systemctl(execaRunner), makeEtcd: (config: Parameters<typeof etcdctlClient>[0]) => etcdctlClient(config, execaRunner) };
   if (isJuju(process.env)) {
     const context = parseJujuContext(process.env, process.argv[1]);
-    return runJuju(context, execHookTools(execaRunner, process.env), charm, deps);
+    return runJuju(context, execHookTools(execaRunner, process.env), charm, {
+      ...deps,
+      paths: {
+        unitDir: process.env.ETCD_AGENT_SYSTEMD_DIR ?? '/etc/systemd/system',
+        stateDir: process.env.ETCD_AGENT_STATE_DIR ?? '/var/lib/etcd-agent',
+      },
+      agent: { node: process.execPath, main: resolve(process.argv[1] ?? '') },
+    });
   }
   return runLocal(process.argv.slice(2), charm, deps);
 };

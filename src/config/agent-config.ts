@@ -2,6 +2,7 @@
 export interface AgentConfig {
   snapshotDir: string;
   snapshotSchedule: string;
+  snapshotTimezone: string;
   snapshotRetention: number;
   etcdEndpoints: string[];
   etcdCa: string;

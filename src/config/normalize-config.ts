@@ -60,6 +60,7 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
   return {
     snapshotDir: absPath('snapshot-dir'),
     snapshotSchedule: str('snapshot-schedule'),
+    snapshotTimezone: str('snapshot-timezone') || 'UTC',
     snapshotRetention: int('snapshot-retention', 1),
     etcdEndpoints: endpoints('etcd-endpoints'),
     etcdCa: absPath('etcd-ca', true),

@@ -38,7 +38,7 @@ export interface EtcdClient {
   // Output of `etcdctl version`.
   version(): Promise<string>;
   // `etcdctl snapshot save` from the first endpoint into file.
-  save(file: string): Promise<void>;
+  save(file: string, signal?: AbortSignal): Promise<void>;
   // `snapshot status -w json` of a snapshot file (etcdutl where installed).
   status(file: string): Promise<SnapshotStatus>;
   // Member list and status of the cluster, through the etcd3 client.

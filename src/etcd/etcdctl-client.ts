@@ -37,14 +37,16 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdC
         return fail(error, `${bins.etcdctl} version`);
       }
     },
-    async save(file: string) {
+    async save(file: string, signal?: AbortSignal) {
       await checkTlsFiles(tls);
       try {
         await runner.run(bins.etcdctl, [...connection, `--command-timeout=${Math.ceil(config.snapshotTimeoutMs / 1000)}s`, 'snapshot', 'save', file], {
           env: ENV,
           timeoutMs: config.snapshotTimeoutMs,
+          ...(signal ? { signal } : {}),
         });
       } catch (error) {
+        if (signal?.aborted) throw new AgentError('the snapshot was interrupted (the agent is stopping); nothing was kept');
         fail(error, 'etcdctl snapshot save');
       }
     },

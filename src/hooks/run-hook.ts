@@ -1,7 +1,10 @@
 import { oneLine } from '../errors/agent-error.ts';
-import type { Logger } from '../log/logger.ts';
+import { configure } from './configure.ts';
+import type { HookContext } from './hook-context.ts';
+import { stopScheduler } from './stop.ts';
+import { updateStatus } from './update-status.ts';
 
-// The hooks the charm answers to; each exits 0 quietly until it has work to do.
+// The hooks the charm answers to; the cluster relation hooks have nothing to do yet.
 export const HOOKS = [
   'install',
   'config-changed',
@@ -15,22 +18,30 @@ export const HOOKS = [
   'cluster-relation-departed',
 ] as const;
 
-type HookHandler = () => Promise<void>;
+type HookHandler = (context: HookContext) => Promise<void>;
 
-const HANDLERS: Partial<Record<string, HookHandler>> = {};
+const HANDLERS: Partial<Record<string, HookHandler>> = {
+  install: configure,
+  'config-changed': configure,
+  start: configure,
+  'upgrade-charm': configure,
+  stop: stopScheduler,
+  'update-status': updateStatus,
+};
 
-// Runs one hook; an error is logged and turned into a non-zero exit so Juju retries it.
-export const runHook = async (name: string, log: Logger): Promise<number> => {
-  const handler = HANDLERS[name];
+// Runs one hook; an unexpected error is logged and turned into a non-zero exit so Juju retries it.
+export const runHook = async (context: HookContext): Promise<number> => {
+  const handler = HANDLERS[context.hook];
   if (!handler) {
-    log.debug(`hook ${name}: nothing to do`);
+    context.log.debug(`hook ${context.hook}: nothing to do`);
     return 0;
   }
   try {
-    await handler();
+    await handler(context);
     return 0;
   } catch (error) {
-    log.error(`hook ${name} failed: ${oneLine(error)}`);
+    context.log.error(`hook ${context.hook} failed: ${oneLine(error)}`);
+    if (error instanceof Error && error.stack) context.log.debug(error.stack);
     return 1;
   }
 };

@@ -6,6 +6,8 @@ export interface RunOptions {
   cwd?: string;
   input?: string;
   timeoutMs: number;
+  // Stops the command (SIGTERM) when aborted.
+  signal?: AbortSignal;
 }
 
 // What a finished command returned.
@@ -29,6 +31,7 @@ export class CommandError extends Error {
   readonly stdout: string;
   readonly timedOut: boolean;
   readonly notFound: boolean;
+  readonly canceled: boolean;
 
   constructor(details: {
     command: string;
@@ -37,6 +40,7 @@ export class CommandError extends Error {
     stdout?: string;
     timedOut?: boolean;
     notFound?: boolean;
+    canceled?: boolean;
     shortMessage: string;
     cause?: unknown;
   }) {
@@ -47,6 +51,7 @@ export class CommandError extends Error {
     this.stdout = details.stdout ?? '';
     this.timedOut = details.timedOut ?? false;
     this.notFound = details.notFound ?? false;
+    this.canceled = details.canceled ?? false;
   }
 
   // The last meaningful line the command wrote on stderr, or the short message.

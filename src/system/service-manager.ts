@@ -6,23 +6,33 @@ export interface ServiceManager {
   stop(unit: string): Promise<void>;
   start(unit: string): Promise<void>;
   isActive(unit: string): Promise<boolean>;
+  restart(unit: string): Promise<void>;
+  // enable --now: start now and at every boot.
+  enable(unit: string): Promise<void>;
+  // disable --now: stop now and not at boot.
+  disable(unit: string): Promise<void>;
+  daemonReload(): Promise<void>;
 }
 
 const TIMEOUT_MS = 120_000;
 
 // The real ServiceManager: systemctl through the CommandRunner.
 export const systemctl = (runner: CommandRunner): ServiceManager => {
-  const run = async (verb: string, unit: string): Promise<void> => {
+  const run = async (...args: string[]): Promise<void> => {
     try {
-      await runner.run('systemctl', [verb, unit], { timeoutMs: TIMEOUT_MS });
+      await runner.run('systemctl', args, { timeoutMs: TIMEOUT_MS });
     } catch (error) {
       const reason = error instanceof CommandError ? error.reason : String(error);
-      throw new AgentError(`systemctl ${verb} ${unit} failed: ${reason}`);
+      throw new AgentError(`systemctl ${args.join(' ')} failed: ${reason}`);
     }
   };
   return {
     stop: (unit) => run('stop', unit),
     start: (unit) => run('start', unit),
+    restart: (unit) => run('restart', unit),
+    enable: (unit) => run('enable', '--now', unit),
+    disable: (unit) => run('disable', '--now', unit),
+    daemonReload: () => run('daemon-reload'),
     async isActive(unit) {
       try {
         const { stdout } = await runner.run('systemctl', ['is-active', unit], { timeoutMs: TIMEOUT_MS });

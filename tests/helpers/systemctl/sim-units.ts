@@ -40,11 +40,29 @@ export const simDir = (): string => {
 // <simDir>/<unit><suffix>.
 export const unitPath = (unit: string, suffix: string): string => join(simDir(), `${unit}${suffix}`);
 
-// The unit's definition, or undefined when no <unit>.json exists.
+// A real systemd unit file's [Service] ExecStart=, Environment= and WorkingDirectory= lines
+// (arguments split on spaces; no quoting, as the charm writes none).
+export const parseServiceFile = (text: string): UnitDef => {
+  const def: UnitDef = { command: [], env: {} };
+  for (const line of text.split('\n')) {
+    const m = /^(ExecStart|Environment|WorkingDirectory)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    if (m[1] === 'ExecStart') def.command = m[2]!.trim().split(/\s+/);
+    else if (m[1] === 'WorkingDirectory') def.workingDirectory = m[2]!.trim();
+    else for (const pair of m[2]!.trim().split(/\s+/)) def.env![pair.slice(0, pair.indexOf('='))] = pair.slice(pair.indexOf('=') + 1);
+  }
+  return def;
+};
+
+// The unit's definition: <simDir>/<unit>.json, else a systemd unit file <SYSTEMCTL_UNIT_DIR>/<unit>.service
+// (where the code under test writes real unit files); undefined when neither exists.
 export const loadUnit = (unit: string): UnitDef | undefined => {
   const file = unitPath(unit, '.json');
-  if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as UnitDef;
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as UnitDef;
+  const unitDir = process.env['SYSTEMCTL_UNIT_DIR'];
+  const service = unitDir ? join(unitDir, `${unit}.service`) : undefined;
+  if (service === undefined || !existsSync(service)) return undefined;
+  return { ...parseServiceFile(readFileSync(service, 'utf8')), startGraceMs: 300 };
 };
 
 // The unit's pid file: its own pidFile or <unit>.pid.

@@ -1,0 +1,30 @@
+import type { CharmFiles } from '../charm/charm-files.ts';
+import type { Clock } from '../clock/clock.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
+import type { EtcdClient } from '../etcd/etcd-client.ts';
+import type { HookTools } from '../juju/hook-tools.ts';
+import type { Logger } from '../log/logger.ts';
+import type { ServiceManager } from '../system/service-manager.ts';
+
+// Where the charm keeps its scheduler service on the machine.
+export interface HostPaths {
+  // systemd unit files (/etc/systemd/system).
+  unitDir: string;
+  // per-unit agent state, such as the scheduler's config file (/var/lib/etcd-agent).
+  stateDir: string;
+}
+
+// Everything a hook gets from the composition root.
+export interface HookContext {
+  hook: string;
+  unit: string;
+  tools: HookTools;
+  log: Logger;
+  charm: CharmFiles;
+  clock: Clock;
+  service: ServiceManager;
+  paths: HostPaths;
+  // The runtime and entry script the scheduler service runs (the ones running this hook).
+  agent: { node: string; main: string };
+  makeEtcd(config: AgentConfig): EtcdClient;
+}

@@ -1,0 +1,33 @@
+import cron from 'node-cron';
+import { UsageError } from '../errors/agent-error.ts';
+
+// Refuses a schedule node-cron cannot run, naming the option and the value.
+export const validateSchedule = (expression: string, timezone: string): void => {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5 && fields.length !== 6) {
+    throw new UsageError(`invalid config option snapshot-schedule=${JSON.stringify(expression)}: a cron expression has five fields (minute hour day month weekday), or six with seconds first, e.g. "0 */6 * * *"`);
+  }
+  const detail = cron.validateDetailed(expression);
+  if (!detail.valid) {
+    const why = detail.errors.map((e) => `${e.field}${e.value === undefined ? '' : ` "${e.value}"`}: ${e.message}`).join('; ');
+    throw new UsageError(`invalid config option snapshot-schedule=${JSON.stringify(expression)}: ${why || 'not a cron expression'}`);
+  }
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
+    throw new UsageError(`invalid config option snapshot-timezone=${JSON.stringify(timezone)}: not an IANA time zone such as UTC or Europe/Berlin`);
+  }
+};
+
+// The longest gap between the next few runs of a schedule, in milliseconds.
+export const schedulePeriodMs = (expression: string, timezone: string, from: Date): number => {
+  const task = cron.createTask(expression, () => undefined, { timezone });
+  try {
+    const runs = task.getNextRuns(4).filter((d) => d.getTime() > from.getTime());
+    let longest = 0;
+    for (let i = 1; i < runs.length; i++) longest = Math.max(longest, runs[i]!.getTime() - runs[i - 1]!.getTime());
+    return longest;
+  } finally {
+    void task.destroy();
+  }
+};

@@ -1,0 +1,40 @@
+import type { WorkloadStatus } from '../juju/hook-tools.ts';
+import { formatAge } from '../format/age.ts';
+import { humanSize } from '../format/human-size.ts';
+import type { RunRecord, ScheduleState } from './schedule-state.ts';
+
+// What update-status should show, and whether a catch-up snapshot is due first.
+export interface StatusVerdict {
+  status: WorkloadStatus;
+  message: string;
+  catchUp: boolean;
+}
+
+// What the verdict is drawn from.
+export interface StatusInput {
+  schedule: string;
+  state: ScheduleState;
+  schedulerActive: boolean;
+  schedulerRestarted: boolean;
+  now: Date;
+  periodMs: number;
+}
+
+const describeRun = (run: RunRecord, now: Date): string =>
+  `last snapshot ${formatAge(now.getTime() - Date.parse(run.finished))} ago (rev ${run.revision ?? '?'}, ${run.diskBytes === undefined ? '?' : humanSize(run.diskBytes)})`;
+
+// Draws the unit's status from the scheduler's state: fresh, stale (catch up), failed or not running.
+export const describeStatus = (input: StatusInput): StatusVerdict => {
+  const { state, now } = input;
+  const last = state.lastSuccess ? describeRun(state.lastSuccess, now) : 'no scheduled snapshot yet';
+  if (!input.schedule) return { status: 'active', message: `scheduled snapshots off; ${last}`, catchUp: false };
+  if (!input.schedulerActive || input.schedulerRestarted) {
+    return { status: 'blocked', message: `snapshot scheduler was not running${input.schedulerRestarted ? ' (restarted it)' : ''}; ${last}`, catchUp: false };
+  }
+  if (state.lastRun?.outcome === 'failed') {
+    return { status: 'blocked', message: `last scheduled snapshot failed ${formatAge(now.getTime() - Date.parse(state.lastRun.finished))} ago: ${state.lastRun.error ?? 'unknown error'}`, catchUp: false };
+  }
+  const since = state.lastSuccess?.finished ?? state.started;
+  const stale = since !== undefined && input.periodMs > 0 && now.getTime() - Date.parse(since) > 2 * input.periodMs;
+  return { status: 'active', message: last, catchUp: stale };
+};

@@ -1,0 +1,45 @@
+import cron from 'node-cron';
+import type { AgentConfig } from '../config/agent-config.ts';
+import { prepareDir } from '../engine/prepare-dir.ts';
+import { AgentError, oneLine } from '../errors/agent-error.ts';
+import { validateSchedule } from './cron.ts';
+import { runScheduledSnapshot, type ScheduledRunDeps } from './run-scheduled.ts';
+import { recordRun, updateScheduleState } from './schedule-state.ts';
+
+// Runs scheduled snapshots until signal aborts; a run never overlaps the previous one, and an abort
+// interrupts a running snapshot, which removes what it wrote.
+export const runScheduler = async (deps: ScheduledRunDeps, config: AgentConfig, signal: AbortSignal): Promise<void> => {
+  if (!config.snapshotSchedule) throw new AgentError('snapshot-schedule is empty, so there is nothing to schedule; set it to a cron expression such as "0 */6 * * *"');
+  validateSchedule(config.snapshotSchedule, config.snapshotTimezone);
+  await prepareDir(config.snapshotDir, 'snapshot-dir');
+  const dir = config.snapshotDir;
+  let writes: Promise<unknown> = updateScheduleState(dir, (state) => {
+    Object.assign(state, { schedule: config.snapshotSchedule, timezone: config.snapshotTimezone, pid: process.pid, started: deps.clock.now().toISOString(), skippedOverlaps: 0 });
+  });
+  const write = (work: () => Promise<unknown>): void => {
+    writes = writes.then(work).catch((e: unknown) => deps.log.error(`cannot write the schedule state in ${dir}: ${oneLine(e)}`));
+  };
+  let running: Promise<unknown> = Promise.resolve();
+  const task = cron.schedule(
+    config.snapshotSchedule,
+    () => {
+      running = runScheduledSnapshot(deps, config, signal).then((record) => write(() => recordRun(dir, record)));
+      return running;
+    },
+    { timezone: config.snapshotTimezone, noOverlap: true, name: 'etcd-snapshot', suppressMissedWarning: true },
+  );
+  task.on('execution:overlap', () => {
+    deps.log.warn('a scheduled snapshot is due but the previous one is still running; this run is skipped');
+    write(() => updateScheduleState(dir, (state) => void (state.skippedOverlaps = (state.skippedOverlaps ?? 0) + 1)));
+  });
+  deps.log.info(`scheduler started: "${config.snapshotSchedule}" (${config.snapshotTimezone}), snapshots in ${dir}, keeping ${config.snapshotRetention}`);
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await task.stop();
+  await task.destroy();
+  await running;
+  await writes;
+  deps.log.info('scheduler stopped');
+};

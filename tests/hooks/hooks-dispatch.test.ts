@@ -1,0 +1,125 @@
+import t, { type Test } from 'tap';
+import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startEtcd } from '../helpers/etcd-server.ts';
+import { execa } from 'execa';
+import { SYSTEMCTL, SYSTEMCTL_DIR } from '../helpers/etcd-service.ts';
+import { createJujuSim, runDispatch, type SimSetup } from '../helpers/juju-sim.ts';
+import { CHARM_DIR, configFor, listDir, tempDir } from '../support/charm-run.ts';
+import { readState, waitFor } from '../support/agent-process.ts';
+
+const UNIT = 'etcd-agent-scheduler-etcd-0';
+const etcd = await startEtcd();
+t.teardown(() => etcd.cleanup());
+
+// A unit with its own systemd dir, state dir and snapshot dir, and hooks run through dispatch.
+const hookUnit = async (t: Test, config: Record<string, unknown>) => {
+  const work = await tempDir(t, 'hooks');
+  const systemd = join(work, 'systemd');
+  const sim = join(work, 'systemctl');
+  const snapshots = join(work, 'snapshots');
+  await mkdir(sim);
+  const juju = await createJujuSim({ config: configFor(etcd, { 'snapshot-dir': snapshots, ...config }) });
+  const systemctl = (args: string[]) => execa(SYSTEMCTL, args, { reject: false, env: { SYSTEMCTL_SIM_DIR: sim, SYSTEMCTL_UNIT_DIR: systemd } });
+  t.teardown(async () => {
+    await systemctl(['stop', UNIT]);
+    await juju.cleanup();
+  });
+  const env = {
+    SYSTEMCTL_SIM_DIR: sim,
+    SYSTEMCTL_UNIT_DIR: systemd,
+    ETCD_AGENT_SYSTEMD_DIR: systemd,
+    ETCD_AGENT_STATE_DIR: join(work, 'state'),
+    PATH: `${SYSTEMCTL_DIR}:${juju.env().PATH}`,
+  };
+  return {
+    work,
+    systemd,
+    sim,
+    snapshots,
+    configFile: join(work, 'state', 'etcd-0', 'config.yaml'),
+    async hook(name: string, setup: SimSetup = {}) {
+      if (Object.keys(setup).length) await juju.setup(setup);
+      return runDispatch(juju, { charmDir: CHARM_DIR, dispatchPath: `hooks/${name}`, env, timeoutMs: 90_000 });
+    },
+    systemctl,
+    calls: () => readFile(join(sim, 'calls.log'), 'utf8').catch(() => ''),
+  };
+};
+
+t.test('config-changed with an invalid cron blocks the unit, naming snapshot-schedule and the value', async (t) => {
+  const unit = await hookUnit(t, { 'snapshot-schedule': '0 25 * * *' });
+  const run = await unit.hook('config-changed');
+  t.equal(run.exitCode, 0, 'a bad option is not a hook error');
+  t.match(run.statusHistory.at(-1), { status: 'blocked', message: /invalid config option snapshot-schedule="0 25 \* \* \*".*juju config/ });
+  t.same(await listDir(unit.systemd), [], 'no scheduler installed');
+  const other = await unit.hook('config-changed', { config: configFor(etcd, { 'etcd-endpoints': 'etcd:2379' }) });
+  t.match(other.statusHistory.at(-1), { status: 'blocked', message: /etcd-endpoints="etcd:2379"/ });
+});
+
+t.test('install writes and starts the scheduler service, which takes scheduled snapshots; stop removes it', async (t) => {
+  const unit = await hookUnit(t, { 'snapshot-schedule': '*/2 * * * * *', 'snapshot-retention': 3 });
+  const run = await unit.hook('install');
+  t.equal(run.exitCode, 0, run.stderr);
+  const unitFile = await readFile(join(unit.systemd, `${UNIT}.service`), 'utf8');
+  t.match(unitFile, new RegExp(`ExecStart=\\S+/node \\S+ schedule --config-file ${unit.configFile} --unit etcd/0`));
+  t.match(unitFile, /WantedBy=multi-user.target/);
+  t.equal((await stat(unit.configFile)).mode & 0o777, 0o600, 'the config file is private');
+  t.match(await readFile(unit.configFile, 'utf8'), /snapshot-schedule: "\*\/2 \* \* \* \* \*"/);
+  t.match(await unit.calls(), new RegExp(`daemon-reload[\\s\\S]*enable --now ${UNIT}`));
+  t.equal((await unit.systemctl(['is-active', UNIT])).stdout.trim(), 'active');
+  await waitFor('a scheduled snapshot', async () => ((await readState(unit.snapshots))?.lastSuccess ? true : undefined));
+
+  const again = await unit.hook('config-changed', { config: configFor(etcd, { 'snapshot-dir': unit.snapshots, 'snapshot-schedule': '*/3 * * * * *' }) });
+  t.equal(again.exitCode, 0);
+  t.match(await unit.calls(), new RegExp(`restart ${UNIT}`), 'a config change restarts the scheduler');
+
+  const stop = await unit.hook('stop');
+  t.equal(stop.exitCode, 0);
+  t.same(await listDir(unit.systemd), [], 'the unit file is gone');
+  t.equal((await unit.systemctl(['is-active', UNIT])).stdout.trim(), 'inactive');
+  t.ok((await listDir(unit.snapshots)).some((n) => n.endsWith('.tar.gz')), 'snapshots stay');
+});
+
+t.test('update-status: fresh, failed, not running, stale with a catch-up', async (t) => {
+  const unit = await hookUnit(t, { 'snapshot-schedule': '0 */6 * * *' });
+  t.equal((await unit.hook('install')).exitCode, 0);
+  await waitFor('the scheduler to record its start', async () => ((await readState(unit.snapshots))?.pid ? true : undefined));
+  const stateFile = join(unit.snapshots, '.etcd-agent-schedule.json');
+  const base = JSON.parse(await readFile(stateFile, 'utf8'));
+  const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+  const good = { started: ago(125 * 60_000), finished: ago(2 * 3600_000 + 5 * 60_000), outcome: 'ok', revision: 42, diskBytes: 69632 };
+
+  await writeFile(stateFile, JSON.stringify({ ...base, lastRun: good, lastSuccess: good }));
+  const fresh = await unit.hook('update-status');
+  t.match(fresh.statusHistory.at(-1), { status: 'active', message: 'last snapshot 2h 5m ago (rev 42, 68K)' });
+
+  const failed = { ...good, finished: ago(60_000), outcome: 'failed', error: 'etcd at http://x did not answer' };
+  await writeFile(stateFile, JSON.stringify({ ...base, lastRun: failed, lastSuccess: good }));
+  const bad = await unit.hook('update-status');
+  t.match(bad.statusHistory.at(-1), { status: 'blocked', message: /^last scheduled snapshot failed 1m ago: etcd at http:\/\/x did not answer/ });
+
+  await unit.systemctl(['stop', UNIT]);
+  const down = await unit.hook('update-status');
+  t.match(down.statusHistory.at(-1), { status: 'blocked', message: /^snapshot scheduler was not running \(restarted it\)/ });
+  t.equal((await unit.systemctl(['is-active', UNIT])).stdout.trim(), 'active', 'update-status restarted the scheduler');
+  await waitFor('the restarted scheduler to record its start', async () => ((await readState(unit.snapshots))?.pid ? true : undefined));
+
+  const old = { ...good, finished: ago(13 * 3600_000) };
+  await writeFile(stateFile, JSON.stringify({ ...base, lastRun: old, lastSuccess: old }));
+  const stale = await unit.hook('update-status');
+  t.equal(stale.exitCode, 0, stale.stderr);
+  t.same(stale.statusHistory.slice(-2).map((s) => s.status), ['maintenance', 'active']);
+  t.match(stale.statusHistory.at(-1)?.message, /^last snapshot \d+s ago \(rev \d+, [\d.]+K\)$/);
+  const state = await readState(unit.snapshots);
+  t.match(state, { lastSuccess: { catchUp: true, outcome: 'ok' } });
+  t.ok((await listDir(unit.snapshots)).some((n) => /^etcd-snapshot-.*\.tar\.gz$/.test(n)), 'a catch-up snapshot was taken');
+});
+
+t.test('with snapshot-schedule empty no scheduler runs and the status says so', async (t) => {
+  const unit = await hookUnit(t, { 'snapshot-schedule': '' });
+  const run = await unit.hook('config-changed');
+  t.equal(run.exitCode, 0);
+  t.match(run.statusHistory.at(-1), { status: 'active', message: /^scheduled snapshots off/ });
+  t.same(await listDir(unit.systemd), []);
+});

@@ -1,0 +1,108 @@
+import t from 'tap';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { extract } from 'tar';
+import { startEtcd } from '../helpers/etcd-server.ts';
+import { listDir, tempDir } from '../support/charm-run.ts';
+import { readState, spawnAgent, waitFor } from '../support/agent-process.ts';
+
+const SNAPSHOT = /^etcd-snapshot-\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.tar\.gz$/;
+
+const etcd = await startEtcd();
+t.teardown(() => etcd.cleanup());
+await etcd.put('/registry/namespaces/default', '{}');
+
+const flags = (dir: string, extra: string[] = []) => [
+  'schedule',
+  '--etcd-endpoints', etcd.endpoint,
+  '--etcdctl-path', '/usr/bin/etcdctl',
+  '--snapshot-dir', dir,
+  ...extra,
+];
+
+// A stand-in etcdctl that is slow (or never finishes) on `snapshot save`, for the overlap and SIGTERM cases.
+const slowEtcdctl = async (dir: string, script: string): Promise<string> => {
+  const path = join(dir, 'etcdctl');
+  await writeFile(path, `#!/bin/sh\ncase " $* " in *" snapshot save "*) ${script};; esac\nexec /usr/bin/etcdctl "$@"\n`);
+  await chmod(path, 0o755);
+  return path;
+};
+
+t.test('scheduled snapshots with retention: exactly K scheduled kept beside a manual one and a foreign file', async (t) => {
+  const dir = await tempDir(t, 'sched');
+  const manual = spawnAgent(['snapshot', '--etcd-endpoints', etcd.endpoint, '--etcdctl-path', '/usr/bin/etcdctl', '--target', dir]);
+  t.equal((await manual).exitCode, 0);
+  const [manualName] = (await listDir(dir)).filter((n) => SNAPSHOT.test(n));
+  await writeFile(join(dir, 'etcd-snapshot-notes.txt'), 'operator notes\n');
+
+  const scheduler = spawnAgent(flags(dir, ['--snapshot-schedule', '*/2 * * * * *', '--snapshot-retention', '2']));
+  const state = await waitFor('four good scheduled runs', async () => {
+    const s = await readState(dir);
+    const runs = (await listDir(dir)).length;
+    return s?.lastSuccess && runs && (s.lastSuccess.removed as string[] | undefined)?.length ? s : undefined;
+  });
+  await waitFor('two more runs', async () => ((await readState(dir))?.lastSuccess?.finished !== state.lastSuccess?.finished ? true : undefined));
+  scheduler.kill('SIGTERM');
+  const result = await scheduler;
+  t.equal(result.exitCode, 0, result.all);
+  t.match(result.all, /scheduler started: "\*\/2 \* \* \* \* \*"/);
+  t.match(result.all, /retention removed etcd-snapshot-/);
+
+  const names = await listDir(dir);
+  const archives = names.filter((n) => SNAPSHOT.test(n));
+  const scheduled = archives.filter((n) => n !== manualName);
+  t.equal(scheduled.length, 2, `exactly K=2 scheduled snapshots kept: ${names.join(' ')}`);
+  t.ok(archives.includes(manualName!), 'the manual snapshot is untouched');
+  t.ok(names.includes('etcd-snapshot-notes.txt'), 'the foreign file is untouched');
+  t.same(names.filter((n) => n.includes('.partial') || n.startsWith('.etcd-agent-work')), [], 'nothing partial left');
+  for (const name of scheduled) {
+    const out = await tempDir(t, 'manifest');
+    await extract({ file: join(dir, name), cwd: out });
+    t.equal(JSON.parse(await readFile(join(out, 'etcd-snapshot.json'), 'utf8')).trigger, 'scheduled', name);
+  }
+  const final = await readState(dir);
+  t.match(final, { lastRun: { outcome: 'ok' }, lastSuccess: { outcome: 'ok', revision: Number } });
+});
+
+t.test('a run that is still going when the next is due is skipped, never overlapped', async (t) => {
+  const dir = await tempDir(t, 'sched-overlap');
+  const bin = await tempDir(t, 'slow');
+  const etcdctl = await slowEtcdctl(bin, `echo start >> ${join(bin, 'saves.log')}; sleep 3; /usr/bin/etcdctl "$@"; r=$?; echo end >> ${join(bin, 'saves.log')}; exit $r`);
+  const scheduler = spawnAgent([...flags(dir, ['--snapshot-schedule', '* * * * * *', '--snapshot-retention', '5']), '--etcdctl-path', etcdctl]);
+  await waitFor('an overlap skipped and a run finished', async () => {
+    const s = await readState(dir);
+    return (s?.skippedOverlaps ?? 0) >= 2 && s?.lastSuccess ? s : undefined;
+  });
+  scheduler.kill('SIGTERM');
+  const result = await scheduler;
+  t.equal(result.exitCode, 0);
+  t.match(result.all, /previous one is still running; this run is skipped/);
+  const log = (await readFile(join(bin, 'saves.log'), 'utf8')).trim().split('\n');
+  for (let i = 0; i + 1 < log.length; i += 2) t.same(log.slice(i, i + 2), ['start', 'end'], 'saves never interleave');
+});
+
+t.test('SIGTERM during a snapshot stops within the wait and leaves no partial file', async (t) => {
+  const dir = await tempDir(t, 'sched-term');
+  const bin = await tempDir(t, 'hang');
+  const marker = join(bin, 'saving');
+  const etcdctl = await slowEtcdctl(bin, `touch ${marker}; exec sleep 60`);
+  const scheduler = spawnAgent([...flags(dir, ['--snapshot-schedule', '* * * * * *']), '--etcdctl-path', etcdctl]);
+  await waitFor('a snapshot in progress', async () => ((await listDir(bin)).includes('saving') ? true : undefined));
+  scheduler.kill('SIGTERM');
+  const result = await Promise.race([scheduler, new Promise<undefined>((r) => setTimeout(() => r(undefined), 15_000))]);
+  t.ok(result, 'the scheduler exited after SIGTERM');
+  if (!result) scheduler.kill('SIGKILL');
+  t.equal(result?.exitCode, 0);
+  const names = await listDir(dir);
+  t.same(names.filter((n) => n !== '.etcd-agent-schedule.json'), [], `no archive, partial or scratch left: ${names.join(' ')}`);
+  t.match(await readState(dir), { lastRun: { outcome: 'interrupted' } });
+});
+
+t.test('an invalid schedule is a usage error naming the option', async (t) => {
+  const dir = await tempDir(t, 'sched-bad');
+  const result = await spawnAgent(flags(dir, ['--snapshot-schedule', '61 * * * *']));
+  t.equal(result.exitCode, 2);
+  t.match(result.all, /invalid config option snapshot-schedule="61 \* \* \* \*"/);
+  const fields = await spawnAgent(flags(dir, ['--snapshot-schedule', 'every day']));
+  t.match(fields.all, /five fields/);
+});
