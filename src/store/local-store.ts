@@ -118,7 +118,7 @@ export const localStore = (dir: string): LocalStore => {
 
     async delete(name) {
       checkSnapshotName(name, where);
-      for (const path of [pathOf(name), `${pathOf(name)}${SIDECAR_SUFFIX}`]) {
+      for (const path of [pathOf(name), `${pathOf(name)}${SIDECAR_SUFFIX}`, `${pathOf(name)}.json`]) {
         try {
           await unlink(path);
         } catch (error) {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AgentError } from '../../src/errors/agent-error.ts';
-import type { SnapshotStore } from '../../src/store/snapshot-store.ts';
+import type { SnapshotStore, StoredSnapshot } from '../../src/store/snapshot-store.ts';
 import { fakeManifest, makeArchive } from './archive-fixture.ts';
 
 // Makes a fresh, empty store for one subtest; cleanup is the factory's business (t.teardown).
@@ -45,6 +45,10 @@ export const rejectsAgentError = async (t: Test, promise: Promise<unknown>, patt
   }
 };
 
+// Whether a listed snapshot names its store: the store's location itself (local) or the object's URL under it (S3).
+export const locatedIn = (store: SnapshotStore, snapshot: StoredSnapshot): boolean =>
+  snapshot.location === store.location || snapshot.location === `${store.location}/${snapshot.name}`;
+
 const sha256Of = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 const drain = async (stream: Readable): Promise<Buffer> => {
@@ -75,7 +79,8 @@ export const storeContract = (t: Test, factory: StoreFactory): void => {
     const store = await factory(t);
     const a = await archive(OLD, 'scheduled', 10);
     const saved = await store.save(OLD, createReadStream(a.path), { sha256: sha256Of(a.bytes) });
-    t.match(saved, { name: OLD, location: store.location, bytes: a.bytes.length, sha256: sha256Of(a.bytes), trigger: 'scheduled', manifest: { revision: 10 } });
+    t.ok(locatedIn(store, saved), `${saved.location} is in ${store.location}`);
+    t.match(saved, { name: OLD, bytes: a.bytes.length, sha256: sha256Of(a.bytes), trigger: 'scheduled', manifest: { revision: 10 } });
     t.equal(saved.created.toISOString(), '2024-05-01T10:00:00.000Z');
     t.ok(saved.diskBytes >= 0, 'diskBytes is a number');
     const b = await archive(NEWEST, 'manual', 30);
@@ -87,7 +92,7 @@ export const storeContract = (t: Test, factory: StoreFactory): void => {
     t.same(listed.map((s) => s.trigger), ['manual', 'scheduled', 'scheduled']);
     t.same(listed.map((s) => s.manifest?.revision), [30, 20, 10]);
     t.same(listed.map((s) => s.sha256), [sha256Of(b.bytes), sha256Of(c.bytes), sha256Of(a.bytes)]);
-    t.same(listed.map((s) => s.location), [store.location, store.location, store.location]);
+    t.ok(listed.every((s) => locatedIn(store, s)), 'each names its place in the store');
     t.same(await drain(await store.fetch(NEW)), c.bytes, 'fetch streams the exact bytes');
   });
 
@@ -127,6 +132,19 @@ export const storeContract = (t: Test, factory: StoreFactory): void => {
     t.same(await store.list(), []);
   });
 
+  t.test('a save aborted midway keeps nothing', async (t) => {
+    const store = await factory(t);
+    const controller = new AbortController();
+    const source = Readable.from((async function* () {
+      yield Buffer.alloc(100_000, 1);
+      controller.abort();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      yield Buffer.alloc(100_000, 2);
+    })());
+    await t.rejects(store.save(OLD, source, {}, { signal: controller.signal }));
+    t.same(await store.list(), []);
+  });
+
   t.test('names not of the exact pattern are refused by save, fetch and delete', async (t) => {
     const store = await factory(t);
     const a = await archive(OLD, 'scheduled');
@@ -154,4 +172,18 @@ export const storeContract = (t: Test, factory: StoreFactory): void => {
     await store.delete(OLD);
     await rejectsAgentError(t, store.fetch(OLD), /no snapshot named/, 'fetch after delete');
   });
+};
+
+// What every store that cannot do its job (unreachable, refused, the failing store) must show: each call
+// rejects with a one-line AgentError matching pattern, and save releases the stream it was given.
+export const failureContract = async (t: Test, store: SnapshotStore, pattern: RegExp): Promise<string[]> => {
+  const messages = [
+    await rejectsAgentError(t, store.list(), pattern, 'list'),
+    await rejectsAgentError(t, store.fetch(OLD), pattern, 'fetch'),
+  ];
+  const source = Readable.from([Buffer.from('x')]);
+  messages.push(await rejectsAgentError(t, store.save(OLD, source), pattern, 'save'));
+  t.ok(source.destroyed, 'save released the source stream');
+  messages.push(await rejectsAgentError(t, store.delete(OLD), pattern, 'delete'));
+  return messages;
 };

@@ -1,0 +1,33 @@
+import { createReadStream } from 'node:fs';
+import { AgentError, oneLine } from '../errors/agent-error.ts';
+import type { SnapshotStore } from '../store/snapshot-store.ts';
+import type { S3SaveMeta } from '../store/s3-store.ts';
+import type { SnapshotOutcome } from './take-snapshot.ts';
+
+// Where an uploaded copy went, and its checksum as the store recorded it.
+export interface UploadOutcome {
+  url: string;
+  sha256: string;
+}
+
+// Streams a kept snapshot to the off-unit store and checks it there; on failure the local archive stays and the message says where.
+export const uploadSnapshot = async (
+  store: SnapshotStore,
+  snapshot: SnapshotOutcome,
+  progress: (message: string) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<UploadOutcome> => {
+  await progress(`uploading ${snapshot.name} (${snapshot.bytes} bytes) to ${store.location}`);
+  try {
+    // The S3 store may start a failed upload over from a fresh read of the archive.
+    const meta: S3SaveMeta = { sha256: snapshot.sha256, manifest: snapshot.manifest, reopen: () => createReadStream(snapshot.path) };
+    const stored = await store.save(snapshot.name, createReadStream(snapshot.path), meta, signal ? { signal } : {});
+    if (stored.sha256 !== snapshot.sha256 || stored.bytes !== snapshot.bytes) {
+      throw new AgentError(`the store holds ${stored.bytes} bytes with SHA-256 ${stored.sha256 ?? 'unknown'}, not ${snapshot.bytes} bytes with ${snapshot.sha256}`);
+    }
+    await progress(`uploaded and checked ${stored.location}`);
+    return { url: stored.location, sha256: stored.sha256 };
+  } catch (error) {
+    throw new AgentError(`uploading ${snapshot.name} to ${store.location} failed: ${oneLine(error)}; the snapshot is kept on the unit at ${snapshot.path}`);
+  }
+};

@@ -1,0 +1,88 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { MANIFEST_MAX_BYTES, parseManifest } from '../archive/archive-members.ts';
+import type { Manifest } from '../archive/manifest.ts';
+import { parseSnapshotName } from '../archive/snapshot-name.ts';
+import { SIDECAR_SUFFIX } from './snapshot-names.ts';
+
+// Where one unit's objects live in a bucket: `<prefix>/<archive name>`.
+export interface S3Place {
+  bucket: string;
+  // Full key prefix without a trailing slash; empty = the bucket's root.
+  prefix: string;
+}
+
+// The key of an archive (or anything else named name) under the prefix.
+export const keyOf = (place: S3Place, name: string): string => (place.prefix ? `${place.prefix}/${name}` : name);
+
+// The key of an archive's sha256sum-format sidecar.
+export const sidecarKeyOf = (place: S3Place, name: string): string => keyOf(place, `${name}${SIDECAR_SUFFIX}`);
+
+// s3://bucket/prefix, or s3://bucket/prefix/name for one object.
+export const urlOf = (place: S3Place, name?: string): string =>
+  `s3://${place.bucket}${place.prefix ? `/${place.prefix}` : ''}${name ? `/${name}` : ''}`;
+
+// The archive name a listed key stands for, when it sits directly under the prefix and has the exact pattern.
+export const snapshotNameOfKey = (place: S3Place, key: string): string | undefined => {
+  const start = place.prefix ? `${place.prefix}/` : '';
+  if (!key.startsWith(start)) return undefined;
+  const name = key.slice(start.length);
+  return parseSnapshotName(name) ? name : undefined;
+};
+
+// Header values stay well inside S3's 2 KiB limit for all user metadata together.
+const MAX_MANIFEST_METADATA = 1536;
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+// The Content-Type an archive is stored with: gzip, or opaque bytes for an age-encrypted one.
+export const contentTypeOf = (key: string): string => (key.endsWith('.age') ? 'application/octet-stream' : 'application/gzip');
+
+// The user metadata stored with an archive: sha256 (when known before the upload), revision, trigger,
+// and the manifest itself (deflated JSON, base64url) so that listing needs no download.
+export const metadataFor = (sha256: string | undefined, manifest: Manifest | undefined): Record<string, string> => {
+  const metadata: Record<string, string> = {};
+  if (sha256 !== undefined) metadata.sha256 = sha256;
+  if (manifest) {
+    metadata.revision = String(manifest.revision);
+    metadata.trigger = manifest.trigger;
+    const encoded = deflateRawSync(Buffer.from(JSON.stringify(manifest), 'utf8')).toString('base64url');
+    if (encoded.length <= MAX_MANIFEST_METADATA) metadata.manifest = encoded;
+  }
+  return metadata;
+};
+
+// What an object's metadata says about the archive; each part undefined when absent or malformed.
+export interface ArchiveMetadata {
+  sha256: string | undefined;
+  manifest: Manifest | undefined;
+  trigger: Manifest['trigger'] | undefined;
+}
+
+// Reads metadataFor's fields back, checking each (the manifest with the archive reader's own rules).
+export const readMetadata = (metadata: Record<string, string> | undefined): ArchiveMetadata => {
+  const sha256 = metadata?.sha256?.toLowerCase();
+  let manifest: Manifest | undefined;
+  try {
+    const packed = metadata?.manifest;
+    manifest = packed ? parseManifest(inflateRawSync(Buffer.from(packed, 'base64url'), { maxOutputLength: MANIFEST_MAX_BYTES }).toString('utf8')) : undefined;
+  } catch {
+    manifest = undefined;
+  }
+  const trigger = manifest?.trigger ?? metadata?.trigger;
+  return {
+    sha256: sha256 && HEX64.test(sha256) ? sha256 : undefined,
+    manifest,
+    trigger: trigger === 'manual' || trigger === 'scheduled' ? trigger : undefined,
+  };
+};
+
+const SIDECAR_LINE = /^([0-9a-f]{64}) [ *](.+)\n?$/;
+
+// A sha256sum line for name, as the local store writes beside each archive.
+export const sidecarText = (sha256: string, name: string): string => `${sha256}  ${name}\n`;
+
+// The hex SHA-256 a sidecar's text records for name; undefined when malformed or naming another file.
+export const parseSidecar = (text: string, name: string): string | undefined => {
+  const match = SIDECAR_LINE.exec(text);
+  return match && match[2] === name ? match[1] : undefined;
+};
