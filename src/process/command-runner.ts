@@ -17,9 +17,41 @@ export interface CommandResult {
   exitCode: number;
 }
 
-// Starts processes; rejects with CommandError when the command fails, times out or is missing.
+// How to start a long-running process; never a shell.
+export interface StartOptions {
+  // Added to the agent's environment; an undefined value removes that variable.
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  // Have the kernel kill it (SIGKILL) if the agent dies without stopping it (Linux, via setpriv).
+  dieWithParent?: boolean;
+}
+
+// How a started process ended.
+export interface ProcessExit {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  // The program does not exist or is not executable.
+  notFound: boolean;
+  message: string;
+}
+
+// A process started with CommandRunner.start(); whoever starts it stops it.
+export interface RunningProcess {
+  readonly pid: number | undefined;
+  // Resolves (never rejects) once the process has exited.
+  readonly exited: Promise<ProcessExit>;
+  hasExited(): boolean;
+  // The last lines it wrote on stdout and stderr.
+  output(): string;
+  // SIGTERM, then SIGKILL after graceMs; resolves once it has exited.
+  stop(graceMs?: number): Promise<ProcessExit>;
+}
+
+// Starts processes; run() rejects with CommandError when the command fails, times out or is missing.
 export interface CommandRunner {
   run(file: string, args: readonly string[], options: RunOptions): Promise<CommandResult>;
+  // Starts a long-running process (a server) and returns at once.
+  start(file: string, args: readonly string[], options: StartOptions): RunningProcess;
 }
 
 // Why a command failed, with everything an operator or a log needs.

@@ -1,8 +1,10 @@
 import { execa, ExecaError } from 'execa';
 import { CommandError, type CommandRunner, type CommandResult, type RunOptions } from './command-runner.ts';
+import { startWithExeca } from './execa-start.ts';
 
 // The real CommandRunner: execa with an argument array, no shell, a bounded timeout.
 export const execaRunner: CommandRunner = {
+  start: startWithExeca,
   async run(file: string, args: readonly string[], options: RunOptions): Promise<CommandResult> {
     try {
       const result = await execa(file, args, {

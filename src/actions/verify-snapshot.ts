@@ -1,0 +1,52 @@
+import { verifySnapshot, type VerifyOutcome } from '../engine/verify-snapshot.ts';
+import { AgentError } from '../errors/agent-error.ts';
+import type { Results } from '../juju/hook-tools.ts';
+import { remoteStoreFor } from '../store/remote-store.ts';
+import type { ActionDefinition } from './action.ts';
+
+// The verify.* result keys of an outcome; only what was learnt before it stopped.
+export const verifyResults = (outcome: VerifyOutcome): Results => {
+  const results: Results = { 'verify.ok': String(outcome.ok), 'verify.seconds': outcome.seconds.toFixed(1) };
+  const facts: [string, string | number | undefined][] = [
+    ['source', outcome.source],
+    ['sha256', outcome.sha256],
+    ['format', outcome.format],
+    ['hash-check', outcome.hashCheck],
+    ['encrypted', outcome.encrypted === undefined ? undefined : String(outcome.encrypted)],
+    ['revision', outcome.revision],
+    ['total-keys', outcome.totalKeys],
+    ['live-revision', outcome.liveRevision],
+    ['key-count', outcome.keyCount],
+    ['reason', outcome.reason],
+  ];
+  for (const [key, value] of facts) if (value !== undefined) results[`verify.${key}`] = String(value);
+  return results;
+};
+
+// The verify-snapshot action (CONTRACT §3): restore into scratch, serve it with a throwaway etcd, read it back.
+// A failed verification sets its results (verify.ok=false) and then fails the action with the reason.
+export const verifySnapshotAction: ActionDefinition = {
+  name: 'verify-snapshot',
+  async run(context) {
+    const { config, tools } = context;
+    const outcome = await verifySnapshot(
+      { etcd: context.etcd, runner: context.runner, progress: context.progress },
+      {
+        source: String(context.params.source ?? '').trim(),
+        snapshotDir: config.snapshotDir,
+        remote: () => remoteStoreFor(config, tools, context.place.unit, (m) => context.log.warn(m)),
+        identity: () => context.place.readIdentity(String(context.params['identity-secret'] ?? '')),
+        etcdPath: config.etcdPath,
+        startTimeoutMs: config.restoreHealthTimeoutMs,
+        requestTimeoutMs: config.etcdTimeoutMs,
+      },
+    );
+    const results = verifyResults(outcome);
+    if (outcome.ok) {
+      context.log.info(`verify-snapshot: ${outcome.label} is restorable (revision ${outcome.revision}, ${outcome.keyCount} keys, ${outcome.seconds}s)`);
+      return results;
+    }
+    await tools.actionSet(results);
+    throw outcome.error instanceof Error ? outcome.error : new AgentError(outcome.reason ?? 'verification failed');
+  },
+};

@@ -1,0 +1,38 @@
+import type { AgentConfig } from '../config/agent-config.ts';
+import { verifySnapshot } from '../engine/verify-snapshot.ts';
+import type { CommandRunner } from '../process/command-runner.ts';
+import type { DrillRecord } from './schedule-state.ts';
+import type { ScheduledRunDeps } from './run-scheduled.ts';
+
+// What a drill needs besides a scheduled run's deps: a way to start the throwaway etcd.
+export interface DrillDeps extends ScheduledRunDeps {
+  runner: Pick<CommandRunner, 'start'>;
+}
+
+// One restore drill of the newest local snapshot; never throws, the record says how it went.
+export const runDrill = async (deps: DrillDeps, config: AgentConfig): Promise<DrillRecord> => {
+  if (config.encryptionRecipients.length > 0) {
+    return { finished: deps.clock.now().toISOString(), outcome: 'skipped', reason: 'archives are encrypted and the unit holds no identity; run verify-snapshot with identity-secret instead' };
+  }
+  const outcome = await verifySnapshot(
+    { etcd: deps.etcd, runner: deps.runner, progress: async (m) => deps.log.info(m) },
+    {
+      source: '',
+      snapshotDir: config.snapshotDir,
+      etcdPath: config.etcdPath,
+      startTimeoutMs: config.restoreHealthTimeoutMs,
+      requestTimeoutMs: config.etcdTimeoutMs,
+    },
+  );
+  if (outcome.ok) deps.log.info(`restore drill of ${outcome.label ?? '?'} passed in ${outcome.seconds}s (revision ${outcome.liveRevision}, ${outcome.keyCount} keys)`);
+  else deps.log.error(`restore drill failed: ${outcome.reason ?? 'unknown'}`);
+  return {
+    finished: deps.clock.now().toISOString(),
+    outcome: outcome.ok ? 'ok' : 'failed',
+    ...(outcome.label ? { source: outcome.label } : {}),
+    ...(outcome.reason ? { reason: outcome.reason } : {}),
+    seconds: outcome.seconds,
+    ...(outcome.liveRevision !== undefined ? { revision: outcome.liveRevision } : {}),
+    ...(outcome.keyCount !== undefined ? { keyCount: outcome.keyCount } : {}),
+  };
+};
