@@ -22,4 +22,6 @@ export interface Manifest {
   etcdVersion: string;
   etcdctlVersion: string;
   endpoint: string;
+  // Files bundled under pki/ (include-paths): where they came from and their SHA-256.
+  pki?: { path: string; name: string; sha256: string; bytes: number }[];
 }

@@ -3,6 +3,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { decryptStream, isAgeEncrypted } from './age-encryption.ts';
+
+// Enough of the head to tell an age header (age-encryption.org/v1) from gzip or a db.
+const AGE_HEAD_BYTES = 32;
 import { AgentError } from '../errors/agent-error.ts';
 import { PKI_DIR } from './archive-members.ts';
 import { DB_NAME, type Manifest } from './manifest.ts';
@@ -23,6 +28,8 @@ export interface ExtractedSnapshot {
   bytes: number;
   // names, relative to scratchDir, of the pki/ members extracted.
   pki: string[];
+  // the source was age-encrypted (and decrypted on the way).
+  encrypted: boolean;
 }
 
 const READ_CHUNK = 1 << 20;
@@ -87,7 +94,8 @@ const isGzip = (head: Buffer): boolean => head.length >= 2 && head[0] === 0x1f &
 // Reads a snapshot source once, as a stream, into scratchDir: a gzipped tar is checked member by
 // member and unpacked by hand, anything else is taken as a bare db. Throws an AgentError on refusal,
 // having removed what it wrote; never writes outside scratchDir.
-export const extractSnapshot = async (source: string, scratchDir: string, options: { maxBytes: number }): Promise<ExtractedSnapshot> => {
+// An age-encrypted source is decrypted on the way with options.identity (refused without one).
+export const extractSnapshot = async (source: string, scratchDir: string, options: { maxBytes: number; identity?: string | undefined }): Promise<ExtractedSnapshot> => {
   const scratch = await lstat(scratchDir).catch(() => undefined);
   if (!scratch?.isDirectory()) throw new AgentError(`cannot unpack ${source}: scratch directory ${scratchDir} does not exist or is not a directory`);
   const seen = { hash: createHash('sha256'), bytes: 0 };
@@ -97,14 +105,26 @@ export const extractSnapshot = async (source: string, scratchDir: string, option
     let head: Buffer;
     let all: AsyncGenerator<Buffer>;
     try {
-      ({ head, all } = await peek(chunks, 2));
+      ({ head, all } = await peek(chunks, AGE_HEAD_BYTES));
     } catch (error) {
       throw new AgentError(`cannot read ${source}: ${(error as Error).message}`, { cause: error });
     }
     if (head.length === 0) throw new AgentError(`refusing ${source}: the file is empty`);
+    const encrypted = isAgeEncrypted(head);
+    if (encrypted) {
+      if (!options.identity) {
+        throw new AgentError(`${source} is encrypted with age; pass identity-secret=<Juju secret whose key "identity" holds the AGE-SECRET-KEY> (etcd-agent: --identity-file)`);
+      }
+      const input = Readable.from(all);
+      const decrypting = decryptStream(options.identity);
+      input.on('error', (error) => decrypting.destroy(error));
+      const decrypted = input.pipe(decrypting) as AsyncIterable<Buffer>;
+      ({ head, all } = await peek((async function* () { yield* decrypted; })(), 2));
+      if (!isGzip(head)) throw new AgentError(`refusing ${source}: it decrypts to something that is not a gzipped tar`);
+    }
     if (!isGzip(head)) {
       await copyBareDb(all, dbPath, source, options.maxBytes);
-      return { format: 'bare-db', dbPath, manifest: undefined, sha256: seen.hash.digest('hex'), bytes: seen.bytes, pki: [] };
+      return { format: 'bare-db', dbPath, manifest: undefined, sha256: seen.hash.digest('hex'), bytes: seen.bytes, pki: [], encrypted };
     }
     const unpacked = await unpackTarGz(all, scratchDir, source, options.maxBytes);
     return {
@@ -114,6 +134,7 @@ export const extractSnapshot = async (source: string, scratchDir: string, option
       sha256: seen.hash.digest('hex'),
       bytes: seen.bytes,
       pki: unpacked.files.filter((name) => name.startsWith(`${PKI_DIR}/`)),
+      encrypted,
     };
   } finally {
     await chunks.return(undefined);

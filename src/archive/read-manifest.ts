@@ -3,6 +3,20 @@ import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { MANIFEST_MAX_BYTES, parseManifest, planMember } from './archive-members.ts';
 import { MANIFEST_NAME, type Manifest } from './manifest.ts';
+import { basename } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { isEncryptedName } from './snapshot-name.ts';
+
+// An encrypted archive cannot be read without the identity: its plain manifest sits beside it as <archive>.json.
+const readManifestSidecar = async (path: string): Promise<Manifest | undefined> => {
+  const text = await readFile(`${path}.json`, 'utf8').catch(() => undefined);
+  if (text === undefined || text.length > MANIFEST_MAX_BYTES) return undefined;
+  try {
+    return parseManifest(text);
+  } catch {
+    return undefined;
+  }
+};
 
 // Decompressed bytes read before giving up: the manifest, its headers and some padding.
 const READ_LIMIT = MANIFEST_MAX_BYTES + 64 * 1024;
@@ -42,6 +56,7 @@ const firstMember = (): { parser: Parser; outcome: () => Manifest | undefined | 
 // The manifest of a snapshot archive, read from its first member only (the db after it is never
 // decompressed); undefined for anything unreadable, a legacy archive, or one whose manifest is not first.
 export const readManifest = async (path: string): Promise<Manifest | undefined> => {
+  if (isEncryptedName(basename(path))) return readManifestSidecar(path);
   const file = createReadStream(path, { highWaterMark: 64 * 1024 });
   const gunzip = createGunzip({ chunkSize: 16 * 1024 });
   file.on('error', (error) => gunzip.destroy(error));

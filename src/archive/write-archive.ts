@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
+import { Transform, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { basename } from 'node:path';
 import { create } from 'tar';
@@ -15,7 +15,13 @@ export interface WrittenArchive {
 
 // Streams files of sourceDir into a gzipped tar at finalPath (0600), hashing it as it is written.
 // The archive is never held in memory nor read back; nothing partial ever carries the final name.
-export const writeArchive = async (finalPath: string, sourceDir: string, entries: string[], signal?: AbortSignal): Promise<WrittenArchive> => {
+// With encrypt, the gzipped tar passes through it (age) before it is hashed and written.
+export const writeArchive = async (
+  finalPath: string,
+  sourceDir: string,
+  entries: string[],
+  options: { signal?: AbortSignal | undefined; encrypt?: Duplex | undefined } = {},
+): Promise<WrittenArchive> => {
   const hash = createHash('sha256');
   let bytes = 0;
   const tap = new Transform({
@@ -29,11 +35,22 @@ export const writeArchive = async (finalPath: string, sourceDir: string, entries
     finalPath,
     async (temp) => {
       const pack = create({ gzip: true, cwd: sourceDir, portable: true, strict: true }, entries);
-      await pipeline(pack, tap, createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true }), signal ? { signal } : {});
+      const file = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
+      const streamOptions = options.signal ? { signal: options.signal } : {};
+      if (options.encrypt) await pipeline(pack, options.encrypt, tap, file, streamOptions);
+      else await pipeline(pack, tap, file, streamOptions);
     },
     { exclusive: true },
   );
   return { path: finalPath, sha256: hash.digest('hex'), bytes };
+};
+
+// Writes `<archive>.json`, the manifest in plain text beside an encrypted archive, so listing and
+// retention can read it without the identity (it holds counts and versions, no keys or values).
+export const writeManifestSidecar = async (archivePath: string, manifest: object): Promise<string> => {
+  const path = `${archivePath}.json`;
+  await writeTextAtomically(path, `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
+  return path;
 };
 
 // Writes `<archive>.sha256` in sha256sum format, atomically.

@@ -1,0 +1,47 @@
+import { constants } from 'node:fs';
+import { chmod, copyFile, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeAtomically } from '../archive/atomic-file.ts';
+import { AgentError } from '../errors/agent-error.ts';
+import type { InspectedSnapshot } from './inspect-snapshot.ts';
+
+// Which bundled files go back where.
+export interface PkiPlan {
+  files: { from: string; to: string }[];
+}
+
+// Maps the archive's pki/ files to the paths its manifest records; refuses when there is nothing to restore.
+export const planPkiRestore = (snapshot: InspectedSnapshot): PkiPlan => {
+  const listed = snapshot.manifest?.pki ?? [];
+  const files = listed.filter((f) => snapshot.pki.includes(f.name) && f.path.startsWith('/')).map((f) => ({ from: join(snapshot.pkiDir, f.name), to: f.path }));
+  if (files.length === 0) throw new AgentError('restore-pki=true but this archive bundles no pki/ files; restore without it');
+  return { files };
+};
+
+// Writes the bundled files into place, keeping each current one as <path>.pre-restore-<stamp>; returns the undo.
+export const applyPki = async (plan: PkiPlan, stamp: string): Promise<() => Promise<void>> => {
+  const done: { to: string; kept: string | undefined }[] = [];
+  const undo = async (): Promise<void> => {
+    for (const { to, kept } of done.reverse()) if (kept) await rename(kept, to);
+  };
+  try {
+    for (const { from, to } of plan.files) {
+      const mode = (await stat(to).catch(() => undefined))?.mode ?? 0o600;
+      const kept = (await stat(to).catch(() => undefined)) ? `${to}.pre-restore-${stamp}` : undefined;
+      if (kept) await copyFile(to, kept);
+      done.push({ to, kept });
+      await writeAtomically(
+        to,
+        async (temp) => {
+          await copyFile(from, temp, constants.COPYFILE_EXCL);
+          await chmod(temp, mode & 0o7777);
+        },
+        { exclusive: false },
+      );
+    }
+  } catch (error) {
+    await undo().catch(() => undefined);
+    throw new AgentError(`restoring the pki/ files failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return undo;
+};
