@@ -4,6 +4,7 @@ import type { EtcdClient } from '../etcd/etcd-client.ts';
 import type { HookTools, Results } from '../juju/hook-tools.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ServiceManager } from '../system/service-manager.ts';
+import type { CommandRunner } from '../process/command-runner.ts';
 import type { ParamHints } from './validate-params.ts';
 
 // Where the agent runs: a Juju unit, or a plain host for the CLI.
@@ -12,6 +13,8 @@ export interface Place {
   unit: string;
   // How an operator fetches a file from here.
   copyCommand(path: string): string;
+  // The age identity for encrypted archives: from the Juju secret named by identity-secret, or the CLI's --identity-file.
+  readIdentity(secretId: string): Promise<string | undefined>;
 }
 
 // Everything an action gets; it never knows whether it runs under Juju or the CLI.
@@ -23,6 +26,8 @@ export interface ActionContext {
   clock: Clock;
   etcd: EtcdClient;
   service: ServiceManager;
+  // Starts long-running processes (the throwaway etcd of verify-snapshot).
+  runner: CommandRunner;
   place: Place;
   progress(message: string): Promise<void>;
 }

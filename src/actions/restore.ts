@@ -1,4 +1,5 @@
 import { restoreSnapshot } from '../engine/restore-snapshot.ts';
+import { remoteStoreFor } from '../store/remote-store.ts';
 import type { Results } from '../juju/hook-tools.ts';
 import type { ActionDefinition } from './action.ts';
 
@@ -20,11 +21,16 @@ export const restoreAction: ActionDefinition = {
           skipBackup: params['skip-backup'] === true,
           bumpRevision: params['bump-revision'] !== false,
           searchDirs: [...new Set([config.snapshotDir, String(params.target)])],
+          remote: await remoteStoreFor(config, tools, context.place.unit, (m) => context.log.warn(m)),
           dataDir: config.etcdDataDir,
           serviceName: config.etcdService,
           memberName,
           peerUrl,
           endpoint: config.etcdEndpoints[0] as string,
+          identity: await context.place.readIdentity(String(params['identity-secret'] ?? '')),
+          restorePki: params['restore-pki'] === true,
+          recipients: config.encryptionRecipients,
+          includePaths: config.includePaths,
           unit: context.place.unit,
           healthTimeoutMs: config.restoreHealthTimeoutMs,
         },
@@ -42,6 +48,8 @@ export const restoreAction: ActionDefinition = {
         'restore.live-revision': String(outcome.revision),
       };
       if (outcome.previousDataDir) results['restore.previous-data-dir'] = outcome.previousDataDir;
+      if (outcome.snapshot.encrypted) results['restore.encrypted'] = 'true';
+      results['restore.pki'] = outcome.pkiRestored.length ? outcome.pkiRestored.join(',') : outcome.snapshot.pki.length ? `bundled (${outcome.snapshot.pki.length} files), not written: pass restore-pki=true` : 'none bundled';
       if (outcome.backup) {
         results['backup.path'] = outcome.backup.path;
         results['backup.sha256'] = outcome.backup.sha256;

@@ -7,6 +7,7 @@ import { AgentError, UsageError, oneLine } from '../errors/agent-error.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ServiceManager } from '../system/service-manager.ts';
+import type { CommandRunner } from '../process/command-runner.ts';
 import type { Place } from './action.ts';
 import { ACTIONS } from './registry.ts';
 import { validateParams } from './validate-params.ts';
@@ -19,6 +20,7 @@ export interface ActionDeps {
   charm: CharmFiles;
   place: Place;
   service: ServiceManager;
+  runner: CommandRunner;
   makeEtcd(config: AgentConfig): EtcdClient;
 }
 
@@ -43,6 +45,7 @@ export const runAction = async (name: string, deps: ActionDeps): Promise<ActionO
       clock: deps.clock,
       place: deps.place,
       service: deps.service,
+      runner: deps.runner,
       etcd: deps.makeEtcd(config),
       progress: async (message) => {
         log.info(message);

@@ -1,5 +1,8 @@
 import { takeSnapshot } from '../engine/take-snapshot.ts';
+import { uploadSnapshot } from '../engine/upload-snapshot.ts';
+import { remoteStoreFor } from '../store/remote-store.ts';
 import { humanSize } from '../format/human-size.ts';
+import type { Results } from '../juju/hook-tools.ts';
 import type { ActionDefinition } from './action.ts';
 
 // The snapshot action: a verified archive plus the result document of CONTRACT §3.
@@ -12,16 +15,18 @@ export const snapshotAction: ActionDefinition = {
   },
   async run(context) {
     const endpoint = context.config.etcdEndpoints[0] as string;
-    if (context.config.s3) context.log.warn('s3-bucket is set, but off-unit copies are not implemented in this version; the snapshot stays on the unit');
+    const remote = await remoteStoreFor(context.config, context.tools, context.place.unit, (m) => context.log.warn(m));
     const outcome = await takeSnapshot(context, {
       targetDir: String(context.params.target),
       targetOption: 'target',
       trigger: 'manual',
       unit: context.place.unit,
       endpoint,
+      recipients: context.config.encryptionRecipients,
+      includePaths: context.config.includePaths,
     });
     context.log.info(`snapshot ${outcome.path} written (sha256 ${outcome.sha256}, ${outcome.bytes} bytes, revision ${outcome.status.revision})`);
-    return {
+    const results: Results = {
       'snapshot.path': outcome.path,
       'snapshot.name': outcome.name,
       'snapshot.sha256': outcome.sha256,
@@ -38,5 +43,12 @@ export const snapshotAction: ActionDefinition = {
       'snapshot.member-count': String(outcome.manifest.memberCount),
       'copy.cmd': context.place.copyCommand(outcome.path),
     };
+    if (outcome.encrypted) results['snapshot.encrypted'] = 'true';
+    if (outcome.manifest.pki) results['snapshot.pki-files'] = String(outcome.manifest.pki.length);
+    if (!remote) return results;
+    // The results so far are set even when the upload fails, so the operator sees the kept local archive.
+    await context.tools.actionSet(results);
+    const upload = await uploadSnapshot(remote, outcome, context.progress);
+    return { ...results, 'upload.url': upload.url, 'upload.sha256': upload.sha256 };
   },
 };

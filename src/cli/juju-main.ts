@@ -6,6 +6,7 @@ import { runHook } from '../hooks/run-hook.ts';
 import type { JujuContext } from '../juju/context.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import { createLogger } from '../log/logger.ts';
+import { identityFromSecret } from '../juju/read-identity.ts';
 
 // What the Juju entry needs besides the context, tools and charm files.
 export interface JujuDeps extends Omit<ActionDeps, 'tools' | 'log' | 'place' | 'charm'> {
@@ -23,7 +24,11 @@ export const runJuju = async (context: JujuContext, tools: HookTools, charm: Cha
         tools,
         log,
         charm,
-        place: { unit: context.unitName, copyCommand: (path) => `juju scp ${context.unitName}:${path} .` },
+        place: {
+          unit: context.unitName,
+          copyCommand: (path) => `juju scp ${context.unitName}:${path} .`,
+          readIdentity: (secretId) => identityFromSecret(tools, secretId),
+        },
       });
       return 0;
     }

@@ -7,6 +7,7 @@ import { createLogger } from '../log/logger.ts';
 import { COMMANDS } from './commands.ts';
 import { readConfigFile } from './config-file.ts';
 import { localTools } from './local-tools.ts';
+import { identityFromFile } from '../juju/read-identity.ts';
 import { resultsYaml } from './print-results.ts';
 import { runScheduleCommand } from './schedule-command.ts';
 
@@ -40,6 +41,7 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
     .demandCommand(1, 'name a command, e.g. etcd-agent snapshot --etcd-endpoints http://127.0.0.1:2379 --target /tmp/snaps')
     .option('verbose', { type: 'boolean', describe: 'Print progress and log lines on stderr', alias: 'v' })
     .option('config-file', { type: 'string', requiresArg: true, describe: 'YAML file of config options (option: value); flags override it' })
+    .option('identity-file', { type: 'string', requiresArg: true, describe: 'age identity file (AGE-SECRET-KEY-1...) for encrypted archives (restore, verify)' })
     .option('unit', { type: 'string', requiresArg: true, describe: 'Name recorded in manifests (default: the host name)' })
     .options(Object.fromEntries(configNames.map((n) => [n, { ...optionFor(charm.options[n]!), group: 'Config options:' }])))
     .parserConfiguration({ 'camel-case-expansion': false, 'strip-aliased': true, 'duplicate-arguments-array': false })
@@ -69,7 +71,11 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
           tools,
           log,
           charm,
-          place: { unit: host, copyCommand: (path) => `scp ${host}:${path} .` },
+          place: {
+            unit: host,
+            copyCommand: (path) => `scp ${host}:${path} .`,
+            readIdentity: (secretId) => identityFromFile(argv['identity-file'] as string | undefined, secretId),
+          },
         });
         await log.flush();
         if (Object.keys(tools.results).length > 0) out(resultsYaml(tools.results));

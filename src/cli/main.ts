@@ -13,7 +13,7 @@ import { runLocal } from './local-main.ts';
 
 const main = async (): Promise<number> => {
   const charm = loadCharmFiles();
-  const deps = { clock: systemClock, service: systemctl(execaRunner), makeEtcd: (config: Parameters<typeof etcdctlClient>[0]) => etcdctlClient(config, execaRunner) };
+  const deps = { clock: systemClock, service: systemctl(execaRunner), runner: execaRunner, makeEtcd: (config: Parameters<typeof etcdctlClient>[0]) => etcdctlClient(config, execaRunner) };
   if (isJuju(process.env)) {
     const context = parseJujuContext(process.env, process.argv[1]);
     return runJuju(context, execHookTools(execaRunner, process.env), charm, {

@@ -4,6 +4,12 @@ import { normalizeConfig } from '../config/normalize-config.ts';
 import { UsageError, oneLine } from '../errors/agent-error.ts';
 import { createLogger, stderrSink } from '../log/logger.ts';
 import { runScheduler } from '../schedule/scheduler.ts';
+import { remoteStoreFor } from '../store/remote-store.ts';
+
+// Outside a hook there is no secret-get: the charm writes resolved credentials into the 0600 config file.
+const noSecrets = async (id: string): Promise<Record<string, string>> => {
+  throw new UsageError(`s3-credentials-secret ${id} can only be read inside Juju; give s3-access-key and s3-secret-key in the config file`);
+};
 import type { LocalDeps } from './local-main.ts';
 
 // `etcd-agent schedule`: takes scheduled snapshots in the foreground until SIGTERM or SIGINT; returns the exit code.
@@ -18,7 +24,9 @@ export const runScheduleCommand = async (config: Record<string, unknown>, charm:
   process.once('SIGINT', onSignal);
   try {
     const normalized = normalizeConfig(config, charm.options);
-    await runScheduler({ etcd: deps.makeEtcd(normalized), clock: deps.clock, log, unit: unit ?? hostname() }, normalized, stop.signal);
+    const name = unit ?? hostname();
+    const remote = await remoteStoreFor(normalized, { secretGet: noSecrets }, name, (m) => log.warn(m));
+    await runScheduler({ etcd: deps.makeEtcd(normalized), clock: deps.clock, log, unit: name, remote, runner: deps.runner }, normalized, stop.signal);
     return 0;
   } catch (error) {
     log.error(oneLine(error));

@@ -3,6 +3,8 @@ export interface AgentConfig {
   snapshotDir: string;
   snapshotSchedule: string;
   snapshotTimezone: string;
+  // Cron expression for restore drills; empty = off.
+  verifySchedule: string;
   snapshotRetention: number;
   etcdEndpoints: string[];
   etcdCa: string;
@@ -14,9 +16,14 @@ export interface AgentConfig {
   etcdPeerUrl: string;
   etcdctlPath: string;
   etcdutlPath: string;
+  etcdPath: string;
   etcdTimeoutMs: number;
   snapshotTimeoutMs: number;
   restoreHealthTimeoutMs: number;
+  // age public keys; empty = plain archives.
+  encryptionRecipients: string[];
+  // Files bundled under pki/ in every archive.
+  includePaths: string[];
   s3: S3Config | undefined;
 }
 
@@ -30,6 +37,8 @@ export interface S3Config {
   accessKey: string;
   secretKey: string;
   credentialsSecret: string;
+  ca: string;
+  retries: number;
 }
 
 // TLS files for an https endpoint; absent for plain http.

@@ -1,13 +1,28 @@
 import { UsageError } from '../errors/agent-error.ts';
 import type { OptionSpec } from '../charm/charm-files.ts';
 import type { AgentConfig } from './agent-config.ts';
+import { existsSync } from 'node:fs';
+import { parseRecipients } from '../archive/age-encryption.ts';
+
+// include-paths: explicit absolute paths, "none", or empty for the TLS files in use.
+const includePaths = (value: string, defaults: string[]): string[] => {
+  if (value === '') return defaults;
+  if (value === 'none') return [];
+  const paths = value.split(/[\s,]+/).filter(Boolean);
+  const relative = paths.find((p) => !p.startsWith('/'));
+  if (relative) throw new UsageError(`invalid config option include-paths=${JSON.stringify(value)}: ${relative} is not an absolute path`);
+  return [...new Set(paths)];
+};
 
 type Raw = Record<string, unknown>;
 
 const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
+// Options whose values are never repeated in a message.
+const SECRET_OPTIONS = new Set(['s3-access-key', 's3-secret-key']);
+
 const bad = (name: string, value: unknown, why: string): UsageError =>
-  new UsageError(`invalid config option ${name}=${shown(value)}: ${why}`);
+  new UsageError(`invalid config option ${name}=${SECRET_OPTIONS.has(name) ? '(hidden)' : shown(value)}: ${why}`);
 
 // Applies config.yaml defaults, checks every option's type, then the agent's own rules.
 export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): AgentConfig => {
@@ -55,14 +70,28 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
   };
   const peerUrl = str('etcd-peer-url');
   if (peerUrl && !/^https?:\/\/[^/\s]+:\d+$/.test(peerUrl)) throw bad('etcd-peer-url', peerUrl, 'must look like https://10.0.0.5:2380');
+  const etcdEndpoints = endpoints('etcd-endpoints');
+  const tlsDefaults = etcdEndpoints[0]?.startsWith('https://') ? [absPath('etcd-ca', true), absPath('etcd-cert', true), absPath('etcd-key', true)].filter((p) => p && existsSync(p)) : [];
   const bucket = str('s3-bucket');
   const forcePathStyle = bool('s3-force-path-style');
+  const s3Endpoint = str('s3-endpoint');
+  if (s3Endpoint && !/^https?:\/\/[^/\s]+/.test(s3Endpoint)) throw bad('s3-endpoint', s3Endpoint, 'must be a URL such as https://minio.example:9000');
+  const s3Ca = absPath('s3-ca', true);
+  const s3Retries = int('s3-retries', 0);
+  const accessKey = str('s3-access-key');
+  const secretKey = str('s3-secret-key');
+  const credentialsSecret = str('s3-credentials-secret');
+  if (bucket && !credentialsSecret && (!accessKey || !secretKey)) {
+    throw new UsageError('s3-bucket is set but no credentials are: set s3-credentials-secret (a Juju secret with access-key and secret-key) or both s3-access-key and s3-secret-key');
+  }
+  if (bucket && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw bad('s3-bucket', bucket, 'is not a valid bucket name (3-63 lowercase letters, digits, dots, hyphens)');
   return {
     snapshotDir: absPath('snapshot-dir'),
     snapshotSchedule: str('snapshot-schedule'),
     snapshotTimezone: str('snapshot-timezone') || 'UTC',
+    verifySchedule: str('verify-schedule'),
     snapshotRetention: int('snapshot-retention', 1),
-    etcdEndpoints: endpoints('etcd-endpoints'),
+    etcdEndpoints,
     etcdCa: absPath('etcd-ca', true),
     etcdCert: absPath('etcd-cert', true),
     etcdKey: absPath('etcd-key', true),
@@ -72,19 +101,24 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
     etcdPeerUrl: peerUrl,
     etcdctlPath: str('etcdctl-path'),
     etcdutlPath: str('etcdutl-path'),
+    etcdPath: str('etcd-path'),
     etcdTimeoutMs: int('etcd-timeout', 1) * 1000,
     snapshotTimeoutMs: int('snapshot-timeout', 1) * 1000,
     restoreHealthTimeoutMs: int('restore-health-timeout', 1) * 1000,
+    encryptionRecipients: parseRecipients(str('encryption-recipients')),
+    includePaths: includePaths(str('include-paths'), tlsDefaults),
     s3: bucket
       ? {
-          endpoint: str('s3-endpoint'),
+          endpoint: s3Endpoint,
           bucket,
-          region: str('s3-region'),
-          prefix: str('s3-prefix'),
+          region: str('s3-region') || 'us-east-1',
+          prefix: str('s3-prefix').replace(/^\/+|\/+$/g, ''),
           forcePathStyle,
-          accessKey: str('s3-access-key'),
-          secretKey: str('s3-secret-key'),
-          credentialsSecret: str('s3-credentials-secret'),
+          accessKey,
+          secretKey,
+          credentialsSecret,
+          ca: s3Ca,
+          retries: s3Retries,
         }
       : undefined,
   };

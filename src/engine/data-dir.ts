@@ -5,7 +5,8 @@ import { syncDir } from '../archive/atomic-file.ts';
 const stamp = (at: Date): string => at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
 // The sibling names a restore uses around the data dir; none is ever deleted by a restore.
-export const restoreNames = (dataDir: string, at: Date): { fresh: string; previous: string; failed: string } => ({
+export const restoreNames = (dataDir: string, at: Date): { fresh: string; previous: string; failed: string; stamp: string } => ({
+  stamp: stamp(at),
   fresh: `${dataDir}.restore-${stamp(at)}`,
   previous: `${dataDir}.pre-restore-${stamp(at)}`,
   failed: `${dataDir}.failed-restore-${stamp(at)}`,

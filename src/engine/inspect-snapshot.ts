@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { checkDbIntegrity } from '../archive/db-integrity.ts';
 import type { Manifest } from '../archive/manifest.ts';
 import { extractSnapshot, type ExtractedSnapshot } from '../archive/read-archive.ts';
@@ -15,6 +16,10 @@ export interface InspectedSnapshot {
   status: SnapshotStatus;
   // skipped for raw copies of member/snap/db, which carry no integrity hash.
   hashCheck: 'verified' | 'skipped';
+  encrypted: boolean;
+  // pki/ files unpacked into scratch, by their name inside pki/.
+  pkiDir: string;
+  pki: string[];
 }
 
 // The largest database a restore will unpack: etcd's own maximum quota (8 GiB) twice over.
@@ -36,10 +41,11 @@ export const inspectSnapshot = async (
   scratch: string,
   expectedSha256: string,
   etcd: EtcdClient,
+  identity?: string,
 ): Promise<InspectedSnapshot> => {
   const expected = expectedSha256.trim().toLowerCase();
   if (expected && !SHA256.test(expected)) throw new AgentError(`invalid param sha256="${expectedSha256}": must be 64 hex digits as sha256sum prints them`);
-  const extracted = await extractSnapshot(path, scratch, { maxBytes: MAX_DB_BYTES });
+  const extracted = await extractSnapshot(path, scratch, { maxBytes: MAX_DB_BYTES, identity });
   if (expected && extracted.sha256 !== expected) {
     throw new AgentError(`refusing ${path}: its SHA-256 is ${extracted.sha256}, not the expected ${expected}; check that you have the right file and that it was copied whole`);
   }
@@ -79,5 +85,8 @@ export const inspectSnapshot = async (
     manifest,
     status,
     hashCheck: raw ? 'skipped' : 'verified',
+    encrypted: extracted.encrypted,
+    pkiDir: join(scratch, 'pki'),
+    pki: extracted.pki.map((p) => p.slice('pki/'.length)),
   };
 };

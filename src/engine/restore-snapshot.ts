@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../clock/clock.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
+import type { SnapshotStore } from '../store/snapshot-store.ts';
 import type { ServiceManager } from '../system/service-manager.ts';
 import { assertSingleUnit, countUnits } from './count-units.ts';
 import { exists, matchOwnership, move, restoreNames } from './data-dir.ts';
@@ -12,6 +13,7 @@ import { inspectSnapshot, type InspectedSnapshot } from './inspect-snapshot.ts';
 import { resolveSource } from './resolve-source.ts';
 import { takeSnapshot, type SnapshotOutcome } from './take-snapshot.ts';
 import { waitHealthy } from './wait-healthy.ts';
+import { applyPki, planPkiRestore } from './restore-pki.ts';
 
 // Revisions added on restore where etcdutl can, so Kubernetes watch caches see every key as new.
 export const REVISION_BUMP = 1_000_000_000;
@@ -33,11 +35,20 @@ export interface RestoreRequest {
   skipBackup: boolean;
   bumpRevision: boolean;
   searchDirs: string[];
+  // The off-unit store, when configured: s3:// sources and names found only there are downloaded.
+  remote?: SnapshotStore | undefined;
   dataDir: string;
   serviceName: string;
   memberName: string;
   peerUrl: string;
   endpoint: string;
+  // For the safety snapshot: encrypted and bundled like every other archive.
+  recipients: string[];
+  includePaths: string[];
+  // age identity for an encrypted archive.
+  identity?: string | undefined;
+  // Write the archive's pki/ files back to the paths its manifest records.
+  restorePki: boolean;
   unit: string;
   healthTimeoutMs: number;
 }
@@ -51,6 +62,8 @@ export interface RestoreOutcome {
   backupSkipped: string | undefined;
   dataDir: string;
   previousDataDir: string | undefined;
+  // Paths the archive's pki/ files were written to (restore-pki=true).
+  pkiRestored: string[];
   revision: number;
   revisionBump: string;
 }
@@ -59,7 +72,6 @@ export interface RestoreOutcome {
 export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest): Promise<RestoreOutcome> => {
   const { etcd, service, progress } = deps;
   assertSingleUnit(await countUnits(deps.tools, etcd), request.unit);
-  const source = await resolveSource(request.source, deps.tools, request.searchDirs);
   const parent = dirname(request.dataDir);
   if (!(await exists(parent))) throw new AgentError(`the parent of etcd-data-dir ${request.dataDir} does not exist; check etcd-data-dir`);
   const names = restoreNames(request.dataDir, deps.clock.now());
@@ -67,8 +79,16 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
   let stopped = false;
   let swapped = false;
   try {
+    const source = await resolveSource(request.source, deps.tools, {
+      searchDirs: request.searchDirs,
+      remote: request.remote,
+      downloadDir: join(scratch, 'download'),
+    });
     await progress(`checking ${source.label}`);
-    const snapshot = await inspectSnapshot(source.path, scratch, request.sha256, etcd);
+    const unpacked = join(scratch, 'unpacked');
+    await mkdir(unpacked, { mode: 0o700 });
+    const snapshot = await inspectSnapshot(source.path, unpacked, request.sha256, etcd, request.identity);
+    const pkiPlan = request.restorePki ? planPkiRestore(snapshot) : undefined;
     await progress(`${source.label}: ${snapshot.format}, revision ${snapshot.status.revision}, ${snapshot.status.totalKey} keys, integrity hash ${snapshot.hashCheck}`);
 
     let backup: SnapshotOutcome | undefined;
@@ -85,6 +105,8 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
           trigger: 'manual',
           unit: request.unit,
           endpoint: request.endpoint,
+          recipients: request.recipients,
+          includePaths: request.includePaths,
         }).catch((error: unknown) => {
           throw new AgentError(`the safety snapshot of the current data failed, nothing was changed: ${oneLine(error)}; fix it or pass skip-backup=true`);
         });
@@ -115,9 +137,14 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
       throw new AgentError(`${request.serviceName} is still active after systemctl stop; nothing was changed`);
     }
     swapped = true;
+    let undoPki: (() => Promise<void>) | undefined;
     try {
       if (hadData) await move(request.dataDir, names.previous);
       await move(names.fresh, request.dataDir);
+      if (pkiPlan) {
+        await progress(`writing ${pkiPlan.files.length} pki file(s) back: ${pkiPlan.files.map((f) => f.to).join(', ')}`);
+        undoPki = await applyPki(pkiPlan, names.stamp);
+      }
       await progress(`starting ${request.serviceName} on the restored data`);
       await service.start(request.serviceName);
       const cluster = await waitHealthy(etcd, request.healthTimeoutMs);
@@ -132,16 +159,18 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
       }
       return {
         label: source.label,
-        path: source.path,
+        path: source.url ?? source.path,
         snapshot,
         backup,
         backupSkipped,
         dataDir: request.dataDir,
         previousDataDir: hadData ? names.previous : undefined,
+        pkiRestored: pkiPlan?.files.map((f) => f.to) ?? [],
         revision: cluster.revision,
         revisionBump,
       };
     } catch (error) {
+      if (undoPki) await undoPki().catch(() => undefined);
       throw await rollBack(deps, request, names, hadData, error);
     }
   } catch (error) {

@@ -6,7 +6,9 @@ import { AgentError } from '../errors/agent-error.ts';
 import { checkDbIntegrity } from '../archive/db-integrity.ts';
 import { DB_NAME, MANIFEST_NAME, type Manifest } from '../archive/manifest.ts';
 import { snapshotName } from '../archive/snapshot-name.ts';
-import { writeArchive, writeChecksumFile } from '../archive/write-archive.ts';
+import { writeArchive, writeChecksumFile, writeManifestSidecar } from '../archive/write-archive.ts';
+import { encryptStream } from '../archive/age-encryption.ts';
+import { collectPki, type PkiFile } from '../archive/collect-pki.ts';
 import { prepareDir } from './prepare-dir.ts';
 
 // What the snapshot engine needs from the outside.
@@ -25,6 +27,10 @@ export interface SnapshotRequest {
   endpoint: string;
   // Aborting stops the snapshot and removes everything it wrote.
   signal?: AbortSignal;
+  // age recipients (age1...): when given, the archive is encrypted to them (.tar.gz.age).
+  recipients?: string[];
+  // Files bundled under pki/ so a restore onto new hosts has what it needs.
+  includePaths?: string[];
 }
 
 // A kept, verified snapshot archive.
@@ -38,6 +44,7 @@ export interface SnapshotOutcome {
   etcdctlVersion: string;
   manifest: Manifest;
   status: SnapshotStatus;
+  encrypted: boolean;
 }
 
 // Takes a snapshot with etcdctl, checks it, and writes the archive, its manifest and checksum file.
@@ -75,12 +82,20 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
       etcdctlVersion,
       endpoint: request.endpoint,
     };
+    const pki: PkiFile[] = await collectPki(request.includePaths ?? [], scratch);
+    const pkiEntries = pki.map((f) => f.entry);
+    if (pki.length > 0) manifest.pki = pki.map(({ path, name, sha256, bytes }) => ({ path, name, sha256, bytes }));
     await writeFile(join(scratch, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    const name = snapshotName(startedAt);
-    const archive = await writeArchive(join(request.targetDir, name), scratch, [MANIFEST_NAME, DB_NAME], request.signal);
+    const encrypted = (request.recipients ?? []).length > 0;
+    const name = snapshotName(startedAt, encrypted);
+    const archive = await writeArchive(join(request.targetDir, name), scratch, [MANIFEST_NAME, DB_NAME, ...pkiEntries], {
+      signal: request.signal,
+      encrypt: encrypted ? encryptStream(request.recipients ?? []) : undefined,
+    });
+    if (encrypted) await writeManifestSidecar(archive.path, manifest);
     const checksumPath = await writeChecksumFile(archive);
     const { blocks } = await stat(archive.path);
-    return { ...archive, name, diskBytes: blocks * 512, checksumPath, etcdctlVersion, manifest, status };
+    return { ...archive, name, diskBytes: blocks * 512, checksumPath, etcdctlVersion, manifest, status, encrypted };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

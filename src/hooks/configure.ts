@@ -1,9 +1,21 @@
 import { normalizeConfig } from '../config/normalize-config.ts';
-import { UsageError } from '../errors/agent-error.ts';
+import { AgentError, UsageError } from '../errors/agent-error.ts';
 import { validateSchedule } from '../schedule/cron.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
+import type { HookTools } from '../juju/hook-tools.ts';
 import type { HookContext } from './hook-context.ts';
 import { removeSchedulerFiles, schedulerFiles, writeSchedulerFiles } from './scheduler-unit.ts';
 import { reportStatus } from './update-status.ts';
+
+// The scheduler runs outside hooks, where secret-get does not work: it gets the secret's keys in its 0600 config file.
+const withResolvedCredentials = async (raw: Record<string, unknown>, config: AgentConfig, tools: HookTools): Promise<Record<string, unknown>> => {
+  const id = config.s3?.credentialsSecret;
+  if (!id) return raw;
+  const content = await tools.secretGet(id);
+  const rest = { ...raw };
+  delete rest['s3-credentials-secret'];
+  return { ...rest, 's3-access-key': content['access-key'] ?? '', 's3-secret-key': content['secret-key'] ?? '' };
+};
 
 // install, config-changed, start, upgrade-charm: check every option, then (re)write and run the scheduler service.
 // A bad option blocks the unit with its name and value; it is not a hook error, since only the operator can fix it.
@@ -11,13 +23,16 @@ export const configure = async (context: HookContext): Promise<void> => {
   const { tools, service } = context;
   const raw = await tools.configGet();
   let config;
+  let serviceConfig;
   try {
     config = normalizeConfig(raw, context.charm.options);
     if (config.snapshotSchedule) validateSchedule(config.snapshotSchedule, config.snapshotTimezone);
+    if (config.verifySchedule) validateSchedule(config.verifySchedule, config.snapshotTimezone, 'verify-schedule');
+    serviceConfig = await withResolvedCredentials(raw, config, tools);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof AgentError)) throw error;
     context.log.warn(error.message);
-    await tools.statusSet('blocked', `${error.message}; fix it with juju config`);
+    await tools.statusSet('blocked', error instanceof UsageError ? `${error.message}; fix it with juju config` : error.message);
     return;
   }
   const { name } = schedulerFiles(context);
@@ -27,7 +42,7 @@ export const configure = async (context: HookContext): Promise<void> => {
     await service.daemonReload();
     context.log.info('snapshot-schedule is empty: scheduled snapshots are off');
   } else {
-    const changed = await writeSchedulerFiles(context, raw);
+    const changed = await writeSchedulerFiles(context, serviceConfig);
     await service.daemonReload();
     const active = await service.isActive(name);
     if (active && (changed || context.hook === 'upgrade-charm')) await service.restart(name);

@@ -6,6 +6,7 @@ import { describeStatus } from '../schedule/describe-status.ts';
 import { runScheduledSnapshot } from '../schedule/run-scheduled.ts';
 import { readScheduleState, recordRun } from '../schedule/schedule-state.ts';
 import type { HookContext } from './hook-context.ts';
+import { remoteStoreFor } from '../store/remote-store.ts';
 import { schedulerFiles } from './scheduler-unit.ts';
 
 // Sets the unit's status from the scheduler's state; restarts a scheduler that is not running and,
@@ -36,7 +37,8 @@ export const reportStatus = async (context: HookContext, config: AgentConfig, op
   if (options.catchUp && result.catchUp) {
     context.log.info('the last good scheduled snapshot is older than two periods; taking a catch-up snapshot');
     await context.tools.statusSet('maintenance', 'taking a catch-up snapshot');
-    const record = await runScheduledSnapshot({ etcd: context.makeEtcd(config), clock: context.clock, log: context.log, unit: context.unit }, config);
+    const remote = await remoteStoreFor(config, context.tools, context.unit, (m) => context.log.warn(m));
+    const record = await runScheduledSnapshot({ etcd: context.makeEtcd(config), clock: context.clock, log: context.log, unit: context.unit, remote }, config);
     await recordRun(config.snapshotDir, { ...record, catchUp: true });
     result = await verdict();
   }

@@ -2,15 +2,15 @@ import cron from 'node-cron';
 import { UsageError } from '../errors/agent-error.ts';
 
 // Refuses a schedule node-cron cannot run, naming the option and the value.
-export const validateSchedule = (expression: string, timezone: string): void => {
+export const validateSchedule = (expression: string, timezone: string, option = 'snapshot-schedule'): void => {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5 && fields.length !== 6) {
-    throw new UsageError(`invalid config option snapshot-schedule=${JSON.stringify(expression)}: a cron expression has five fields (minute hour day month weekday), or six with seconds first, e.g. "0 */6 * * *"`);
+    throw new UsageError(`invalid config option ${option}=${JSON.stringify(expression)}: a cron expression has five fields (minute hour day month weekday), or six with seconds first, e.g. "0 */6 * * *"`);
   }
   const detail = cron.validateDetailed(expression);
   if (!detail.valid) {
     const why = detail.errors.map((e) => `${e.field}${e.value === undefined ? '' : ` "${e.value}"`}: ${e.message}`).join('; ');
-    throw new UsageError(`invalid config option snapshot-schedule=${JSON.stringify(expression)}: ${why || 'not a cron expression'}`);
+    throw new UsageError(`invalid config option ${option}=${JSON.stringify(expression)}: ${why || 'not a cron expression'}`);
   }
   try {
     new Intl.DateTimeFormat('en', { timeZone: timezone });

@@ -36,5 +36,10 @@ export const describeStatus = (input: StatusInput): StatusVerdict => {
   }
   const since = state.lastSuccess?.finished ?? state.started;
   const stale = since !== undefined && input.periodMs > 0 && now.getTime() - Date.parse(since) > 2 * input.periodMs;
-  return { status: 'active', message: last, catchUp: stale };
+  const drill = state.lastDrill;
+  if (drill?.outcome === 'failed') {
+    return { status: 'blocked', message: `restore drill failed ${formatAge(now.getTime() - Date.parse(drill.finished))} ago: ${drill.reason ?? 'unknown error'}`, catchUp: stale };
+  }
+  const drillNote = drill?.outcome === 'ok' ? `; restore drill OK ${formatAge(now.getTime() - Date.parse(drill.finished))} ago` : '';
+  return { status: 'active', message: `${last}${drillNote}`, catchUp: stale };
 };

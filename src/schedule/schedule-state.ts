@@ -19,6 +19,17 @@ export interface RunRecord {
   removed?: string[];
 }
 
+// One restore drill, as recorded.
+export interface DrillRecord {
+  finished: string;
+  outcome: 'ok' | 'failed' | 'skipped';
+  source?: string;
+  reason?: string;
+  seconds?: number;
+  revision?: number;
+  keyCount?: number;
+}
+
 // What the scheduler and update-status leave for each other.
 export interface ScheduleState {
   schedule?: string;
@@ -28,6 +39,7 @@ export interface ScheduleState {
   lastRun?: RunRecord;
   lastSuccess?: RunRecord;
   skippedOverlaps?: number;
+  lastDrill?: DrillRecord;
 }
 
 // Reads the state file, or an empty state when there is none (or it is unreadable).

@@ -3,14 +3,16 @@ import type { AgentConfig } from '../config/agent-config.ts';
 import { prepareDir } from '../engine/prepare-dir.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
 import { validateSchedule } from './cron.ts';
-import { runScheduledSnapshot, type ScheduledRunDeps } from './run-scheduled.ts';
+import { runScheduledSnapshot } from './run-scheduled.ts';
+import { runDrill, type DrillDeps } from './run-drill.ts';
 import { recordRun, updateScheduleState } from './schedule-state.ts';
 
 // Runs scheduled snapshots until signal aborts; a run never overlaps the previous one, and an abort
 // interrupts a running snapshot, which removes what it wrote.
-export const runScheduler = async (deps: ScheduledRunDeps, config: AgentConfig, signal: AbortSignal): Promise<void> => {
+export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal: AbortSignal): Promise<void> => {
   if (!config.snapshotSchedule) throw new AgentError('snapshot-schedule is empty, so there is nothing to schedule; set it to a cron expression such as "0 */6 * * *"');
   validateSchedule(config.snapshotSchedule, config.snapshotTimezone);
+  if (config.verifySchedule) validateSchedule(config.verifySchedule, config.snapshotTimezone, 'verify-schedule');
   await prepareDir(config.snapshotDir, 'snapshot-dir');
   const dir = config.snapshotDir;
   let writes: Promise<unknown> = updateScheduleState(dir, (state) => {
@@ -32,14 +34,28 @@ export const runScheduler = async (deps: ScheduledRunDeps, config: AgentConfig, 
     deps.log.warn('a scheduled snapshot is due but the previous one is still running; this run is skipped');
     write(() => updateScheduleState(dir, (state) => void (state.skippedOverlaps = (state.skippedOverlaps ?? 0) + 1)));
   });
-  deps.log.info(`scheduler started: "${config.snapshotSchedule}" (${config.snapshotTimezone}), snapshots in ${dir}, keeping ${config.snapshotRetention}`);
+  let drilling: Promise<unknown> = Promise.resolve();
+  const drills = config.verifySchedule
+    ? cron.schedule(
+        config.verifySchedule,
+        () => {
+          drilling = runDrill(deps, config).then((record) => write(() => updateScheduleState(dir, (state) => void (state.lastDrill = record))));
+          return drilling;
+        },
+        { timezone: config.snapshotTimezone, noOverlap: true, name: 'etcd-drill', suppressMissedWarning: true },
+      )
+    : undefined;
+  deps.log.info(`scheduler started: "${config.snapshotSchedule}" (${config.snapshotTimezone}), snapshots in ${dir}, keeping ${config.snapshotRetention}${config.verifySchedule ? `, restore drills "${config.verifySchedule}"` : ''}`);
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await task.stop();
   await task.destroy();
+  await drills?.stop();
+  await drills?.destroy();
   await running;
+  await drilling;
   await writes;
   deps.log.info('scheduler stopped');
 };

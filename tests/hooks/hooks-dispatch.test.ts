@@ -99,6 +99,14 @@ t.test('update-status: fresh, failed, not running, stale with a catch-up', async
   const bad = await unit.hook('update-status');
   t.match(bad.statusHistory.at(-1), { status: 'blocked', message: /^last scheduled snapshot failed 1m ago: etcd at http:\/\/x did not answer/ });
 
+  const drill = { finished: ago(30 * 60_000), outcome: 'failed', reason: 'the restored snapshot came up at revision 3, the manifest records 4' };
+  await writeFile(stateFile, JSON.stringify({ ...base, lastRun: good, lastSuccess: good, lastDrill: drill }));
+  const drilled = await unit.hook('update-status');
+  t.match(drilled.statusHistory.at(-1), { status: 'blocked', message: 'restore drill failed 30m ago: the restored snapshot came up at revision 3, the manifest records 4' });
+  await writeFile(stateFile, JSON.stringify({ ...base, lastRun: good, lastSuccess: good, lastDrill: { ...drill, outcome: 'ok' } }));
+  const drilledOk = await unit.hook('update-status');
+  t.match(drilledOk.statusHistory.at(-1), { status: 'active', message: 'last snapshot 2h 5m ago (rev 42, 68K); restore drill OK 30m ago' });
+
   await unit.systemctl(['stop', UNIT]);
   const down = await unit.hook('update-status');
   t.match(down.statusHistory.at(-1), { status: 'blocked', message: /^snapshot scheduler was not running \(restarted it\)/ });

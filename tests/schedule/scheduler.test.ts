@@ -98,6 +98,20 @@ t.test('SIGTERM during a snapshot stops within the wait and leaves no partial fi
   t.match(await readState(dir), { lastRun: { outcome: 'interrupted' } });
 });
 
+t.test('scheduled restore drills prove the newest snapshot restorable', async (t) => {
+  const dir = await tempDir(t, 'sched-drill');
+  const scheduler = spawnAgent(flags(dir, ['--snapshot-schedule', '*/2 * * * * *', '--verify-schedule', '*/3 * * * * *', '--etcd-path', '/usr/bin/etcd']));
+  const state = await waitFor('a passed drill', async () => {
+    const s = await readState(dir);
+    return (s?.lastDrill as Record<string, unknown> | undefined)?.outcome === 'ok' ? s : undefined;
+  });
+  scheduler.kill('SIGTERM');
+  const result = await scheduler;
+  t.equal(result.exitCode, 0, result.all);
+  t.match(state.lastDrill, { outcome: 'ok', source: /etcd-snapshot-/, revision: Number, keyCount: 1, seconds: Number });
+  t.match(result.all, /restore drill of .* passed/);
+});
+
 t.test('an invalid schedule is a usage error naming the option', async (t) => {
   const dir = await tempDir(t, 'sched-bad');
   const result = await spawnAgent(flags(dir, ['--snapshot-schedule', '61 * * * *']));
@@ -105,4 +119,7 @@ t.test('an invalid schedule is a usage error naming the option', async (t) => {
   t.match(result.all, /invalid config option snapshot-schedule="61 \* \* \* \*"/);
   const fields = await spawnAgent(flags(dir, ['--snapshot-schedule', 'every day']));
   t.match(fields.all, /five fields/);
+  const drill = await spawnAgent(flags(dir, ['--snapshot-schedule', '0 * * * *', '--verify-schedule', '0 0 31 2 * x']));
+  t.equal(drill.exitCode, 2);
+  t.match(drill.all, /invalid config option verify-schedule=/);
 });

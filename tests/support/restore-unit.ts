@@ -22,9 +22,9 @@ export interface RestoreUnit {
 }
 
 // Starts a seeded etcd under the systemctl stand-in and a hook-tool simulator configured for it.
-export const restoreUnit = async (t: Test, keys = 20): Promise<RestoreUnit> => {
+export const restoreUnit = async (t: Test, keys = 20, options: { tls?: boolean } = {}): Promise<RestoreUnit> => {
   const work = await tempDir(t, 'restore-unit');
-  const etcd = await startEtcd({ dir: join(work, 'etcd') });
+  const etcd = await startEtcd({ dir: join(work, 'etcd'), ...(options.tls ? { tls: true } : {}) });
   t.teardown(() => etcd.cleanup());
   await seedKubernetesKeys(etcd, keys);
   const service = await installEtcdService(join(work, 'systemd'), SERVICE, etcd);
