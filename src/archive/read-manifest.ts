@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { MANIFEST_MAX_BYTES, parseManifest, planMember } from './archive-members.ts';
@@ -53,14 +54,12 @@ const firstMember = (): { parser: Parser; outcome: () => Manifest | undefined | 
   return { parser, outcome: () => outcome };
 };
 
-// The manifest of a snapshot archive, read from its first member only (the db after it is never
-// decompressed); undefined for anything unreadable, a legacy archive, or one whose manifest is not first.
-export const readManifest = async (path: string): Promise<Manifest | undefined> => {
-  if (isEncryptedName(basename(path))) return readManifestSidecar(path);
-  const file = createReadStream(path, { highWaterMark: 64 * 1024 });
+// The manifest in a gzipped archive stream: only its first member is decompressed; a stream cut
+// after the manifest (an upload's read-ahead) still yields it. undefined for anything else.
+export const manifestFromGzipStream = async (compressed: Readable): Promise<Manifest | undefined> => {
   const gunzip = createGunzip({ chunkSize: 16 * 1024 });
-  file.on('error', (error) => gunzip.destroy(error));
-  file.pipe(gunzip);
+  compressed.on('error', (error) => gunzip.destroy(error));
+  compressed.pipe(gunzip);
   const { parser, outcome } = firstMember();
   let read = 0;
   try {
@@ -71,14 +70,20 @@ export const readManifest = async (path: string): Promise<Manifest | undefined> 
       if (outcome() !== 'pending' || read > READ_LIMIT) break;
     }
     if (outcome() === 'pending' && read <= READ_LIMIT) parser.end();
-    await Promise.resolve();
-    const result = outcome();
-    return result === 'pending' ? undefined : result;
   } catch {
-    return undefined;
+    // Unreadable or cut short: a manifest settled before that still counts.
   } finally {
-    file.unpipe(gunzip);
-    file.destroy();
+    compressed.unpipe(gunzip);
+    compressed.destroy();
     gunzip.destroy();
   }
+  await Promise.resolve();
+  const result = outcome();
+  return result === 'pending' ? undefined : result;
 };
+
+// The manifest of a snapshot archive, read from its first member only (the db after it is never
+// decompressed); undefined for anything unreadable, a legacy archive, or one whose manifest is not first.
+// An encrypted archive's comes from its plain <archive>.json.
+export const readManifest = async (path: string): Promise<Manifest | undefined> =>
+  isEncryptedName(basename(path)) ? readManifestSidecar(path) : manifestFromGzipStream(createReadStream(path, { highWaterMark: 64 * 1024 }));

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { Transform, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import { hashingStream } from './hashing-stream.ts';
 import { pipeline } from 'node:stream/promises';
 import { basename } from 'node:path';
 import { create } from 'tar';
@@ -22,27 +22,19 @@ export const writeArchive = async (
   entries: string[],
   options: { signal?: AbortSignal | undefined; encrypt?: Duplex | undefined } = {},
 ): Promise<WrittenArchive> => {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const tap = hashingStream();
   await writeAtomically(
     finalPath,
     async (temp) => {
       const pack = create({ gzip: true, cwd: sourceDir, portable: true, strict: true }, entries);
       const file = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
       const streamOptions = options.signal ? { signal: options.signal } : {};
-      if (options.encrypt) await pipeline(pack, options.encrypt, tap, file, streamOptions);
-      else await pipeline(pack, tap, file, streamOptions);
+      if (options.encrypt) await pipeline(pack, options.encrypt, tap.stream, file, streamOptions);
+      else await pipeline(pack, tap.stream, file, streamOptions);
     },
     { exclusive: true },
   );
-  return { path: finalPath, sha256: hash.digest('hex'), bytes };
+  return { path: finalPath, ...tap.result() };
 };
 
 // Writes `<archive>.json`, the manifest in plain text beside an encrypted archive, so listing and

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { hashingStream } from '../archive/hashing-stream.ts';
 import { pipeline } from 'node:stream/promises';
 import { parseSnapshotName } from '../archive/snapshot-name.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
@@ -36,17 +35,17 @@ const download = async (remote: SnapshotStore, name: string, options: SourceOpti
   if (!entry) throw new AgentError(`no snapshot named "${name}" in ${remote.location}; run list-snapshots to see what is there`);
   await mkdir(options.downloadDir, { recursive: true, mode: 0o700 });
   const path = join(options.downloadDir, name);
-  const hash = createHash('sha256');
+  const tap = hashingStream();
   try {
     await pipeline(
       await remote.fetch(name),
-      new Transform({ transform: (chunk: Buffer, _e, done) => (hash.update(chunk), done(null, chunk)) }),
+      tap.stream,
       createWriteStream(path, { flags: 'wx', mode: 0o600 }),
     );
   } catch (error) {
     throw new AgentError(`downloading ${entry.location} failed: ${oneLine(error)}`);
   }
-  const sha256 = hash.digest('hex');
+  const { sha256 } = tap.result();
   if (entry.sha256 && entry.sha256 !== sha256) {
     throw new AgentError(`refusing ${entry.location}: the download has SHA-256 ${sha256}, the store recorded ${entry.sha256}; try again`);
   }

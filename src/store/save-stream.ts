@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { hashingStream } from '../archive/hashing-stream.ts';
 import { pipeline } from 'node:stream/promises';
 import { writeAtomically } from '../archive/atomic-file.ts';
 import { AgentError } from '../errors/agent-error.ts';
@@ -18,22 +18,15 @@ export const saveStream = async (
   source: Readable,
   options: { expectedSha256?: string | undefined; signal?: AbortSignal | undefined; label: string },
 ): Promise<SavedStream> => {
-  const hash = createHash('sha256');
+  const tap = hashingStream();
   let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
   let sha256 = '';
   await writeAtomically(
     path,
     async (temp) => {
       const out = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
-      await pipeline(source, tap, out, options.signal ? { signal: options.signal } : {});
-      sha256 = hash.digest('hex');
+      await pipeline(source, tap.stream, out, options.signal ? { signal: options.signal } : {});
+      ({ sha256, bytes } = tap.result());
       const expected = options.expectedSha256?.toLowerCase();
       if (expected !== undefined && expected !== sha256) {
         throw new AgentError(`refusing to save ${options.label}: its SHA-256 is ${sha256}, not the expected ${expected}; nothing was kept`);
