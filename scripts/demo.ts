@@ -1,5 +1,5 @@
 // The demo: a throwaway etcd on loopback (run by the test suite's systemctl stand-in, so nothing on
-// this host is touched), Kubernetes-like keys, a snapshot by the agent and its verification, then
+// this host is touched), Kubernetes-like keys, a snapshot by the agent, its verification and a restore drill, then
 // data lost and written by mistake, a restore by the agent, and the data back. Cleans up after itself.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -49,6 +49,9 @@ try {
   console.log(execFileSync('tar', ['tzvf', archive], { encoding: 'utf8' }).trim());
   execFileSync('tar', ['xzf', archive, '-C', work, 'db']);
   console.log(execFileSync('/usr/bin/etcdctl', ['snapshot', 'status', join(work, 'db'), '-w', 'table'], { encoding: 'utf8', env: { ETCDCTL_API: '3' } }).trim());
+
+  say('restore drill: etcd-agent verify restores it into a throwaway etcd on loopback and reads it back');
+  await run(['verify', '--source', archive, '--etcd-path', '/usr/bin/etcd']);
 
   say('disaster: every pod deleted, a bogus key written');
   await etcd.etcdctl(['del', '--prefix', '/registry/pods/']);
