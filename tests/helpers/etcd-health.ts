@@ -1,5 +1,5 @@
 import { get } from 'node:http';
-import { connect } from 'node:net';
+import { tcpOpen } from './tcp-open.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runEtcdctl, type EtcdctlTls } from './etcd-ctl.ts';
 import { logTail } from './etcd-process.ts';
@@ -13,18 +13,10 @@ export interface WaitHealthyOptions {
 }
 
 // True when something accepts TCP connections at the endpoint's host and port (cheaper than running etcdctl).
-export const isListening = (endpoint: string): Promise<boolean> =>
-  new Promise((resolve) => {
-    const url = new URL(endpoint);
-    const socket = connect({ host: url.hostname, port: Number(url.port) });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+export const isListening = (endpoint: string): Promise<boolean> => {
+  const url = new URL(endpoint);
+  return tcpOpen(url.hostname, Number(url.port));
+};
 
 // True when the endpoint accepts connections and etcdctl endpoint health succeeds once against it.
 export const isHealthy = async (endpoint: string, tls?: EtcdctlTls): Promise<boolean> => {

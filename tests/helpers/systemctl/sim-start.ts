@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { tcpOpen } from '../tcp-open.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SystemctlExit, alive, loadUnit, pidFileOf, signalUnit, unitPath, unitState, waitGone, type UnitDef } from './sim-units.ts';
 
@@ -9,21 +9,14 @@ const unitEnv = (def: UnitDef): Record<string, string> => ({
   ...def.env,
 });
 
-const tcpOpen = (hostPort: string): Promise<boolean> =>
-  new Promise((resolve) => {
-    const at = hostPort.lastIndexOf(':');
-    const socket = connect({ host: hostPort.slice(0, at), port: Number(hostPort.slice(at + 1)) });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+// host:port accepts connections.
+const hostPortOpen = (hostPort: string): Promise<boolean> => {
+  const at = hostPort.lastIndexOf(':');
+  return tcpOpen(hostPort.slice(0, at), Number(hostPort.slice(at + 1)));
+};
 
 const ready = async (def: UnitDef): Promise<boolean> => {
-  if (def.readyTcp !== undefined && !(await tcpOpen(def.readyTcp))) return false;
+  if (def.readyTcp !== undefined && !(await hostPortOpen(def.readyTcp))) return false;
   const [cmd, ...args] = def.readyCommand ?? [];
   if (cmd === undefined) return true;
   return spawnSync(cmd, args, { env: unitEnv(def), stdio: 'ignore', timeout: 5_000 }).status === 0;
