@@ -11,13 +11,13 @@ import { reportStatus } from './update-status.ts';
 const withResolvedCredentials = async (raw: Record<string, unknown>, config: AgentConfig, tools: HookTools): Promise<Record<string, unknown>> => {
   const id = config.s3?.credentialsSecret;
   if (!id) return raw;
-  const content = await tools.secretGet(id);
+  const content = await tools.secretGet(id, { refresh: true });
   const rest = { ...raw };
   delete rest['s3-credentials-secret'];
   return { ...rest, 's3-access-key': content['access-key'] ?? '', 's3-secret-key': content['secret-key'] ?? '' };
 };
 
-// install, config-changed, start, upgrade-charm: check every option, then (re)write and run the scheduler service.
+// install, config-changed, start, upgrade-charm, secret-changed (a rotated S3 credential): check every option, then (re)write and run the scheduler service.
 // A bad option blocks the unit with its name and value; it is not a hook error, since only the operator can fix it.
 export const configure = async (context: HookContext): Promise<void> => {
   const { tools, service } = context;

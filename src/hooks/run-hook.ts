@@ -16,6 +16,7 @@ export const HOOKS = [
   'cluster-relation-joined',
   'cluster-relation-changed',
   'cluster-relation-departed',
+  'secret-changed',
 ] as const;
 
 type HookHandler = (context: HookContext) => Promise<void>;
@@ -25,6 +26,7 @@ const HANDLERS: Partial<Record<string, HookHandler>> = {
   'config-changed': configure,
   start: configure,
   'upgrade-charm': configure,
+  'secret-changed': configure,
   stop: stopScheduler,
   'update-status': updateStatus,
 };

@@ -47,9 +47,9 @@ export const execHookTools = (runner: CommandRunner, env: NodeJS.ProcessEnv): Ho
     },
     isLeader: async () => (await json<boolean>('is-leader', [])) === true,
     privateAddress: async () => (await call('unit-get', ['private-address'])).trim(),
-    async secretGet(id: string) {
+    async secretGet(id: string, options: { refresh?: boolean } = {}) {
       try {
-        return (await json<Record<string, string> | null>('secret-get', [id])) ?? {};
+        return (await json<Record<string, string> | null>('secret-get', [id, ...(options.refresh ? ['--refresh'] : [])])) ?? {};
       } catch (error) {
         const reason = error instanceof CommandError ? error.reason : String(error);
         throw new AgentError(`could not read Juju secret ${id}: ${reason}; check that the secret exists and is granted to this application (juju grant-secret)`);

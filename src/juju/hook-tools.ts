@@ -21,5 +21,6 @@ export interface HookTools {
   resourceGet(name: string): Promise<string | undefined>;
   isLeader(): Promise<boolean>;
   privateAddress(): Promise<string>;
-  secretGet(id: string): Promise<Record<string, string>>;
+  // refresh: move to the secret's latest revision (after a rotation) instead of the one last seen.
+  secretGet(id: string, options?: { refresh?: boolean }): Promise<Record<string, string>>;
 }

@@ -124,6 +124,23 @@ t.test('update-status: fresh, failed, not running, stale with a catch-up', async
   t.ok((await listDir(unit.snapshots)).some((n) => /^etcd-snapshot-.*\.tar\.gz$/.test(n)), 'a catch-up snapshot was taken');
 });
 
+t.test('a rotated S3 credential reaches the scheduler through secret-changed', async (t) => {
+  const s3 = { 's3-bucket': 'etcd-backups', 's3-endpoint': 'http://127.0.0.1:9', 's3-force-path-style': true, 's3-credentials-secret': 'secret:s3' };
+  const unit = await hookUnit(t, { 'snapshot-schedule': '0 */6 * * *', ...s3 });
+  const first = await unit.hook('install', { secrets: { 'secret:s3': { 'access-key': 'AKIAFIRST', 'secret-key': 'first-secret' } } });
+  t.equal(first.exitCode, 0, first.stderr);
+  const before = await readFile(unit.configFile, 'utf8');
+  t.match(before, /s3-secret-key: first-secret/, 'the scheduler gets the resolved credential in its 0600 file');
+  t.notMatch(before, /s3-credentials-secret/);
+  const rotated = await unit.hook('secret-changed', { secrets: { 'secret:s3': { 'access-key': 'AKIASECOND', 'secret-key': 'second-secret' } } });
+  t.equal(rotated.exitCode, 0, rotated.stderr);
+  t.match(await readFile(unit.configFile, 'utf8'), /s3-secret-key: second-secret/);
+  t.ok(rotated.calls.some((c) => c[0] === 'secret-get' && c.includes('--refresh')), 'the latest revision was asked for');
+  t.match(await unit.calls(), new RegExp(`restart ${UNIT}`), 'the scheduler restarted with it');
+  const everything = JSON.stringify([rotated.logs, rotated.statusHistory, rotated.stdout, rotated.stderr]);
+  t.notOk(everything.includes('second-secret') || everything.includes('first-secret'), 'no credential in logs or status');
+});
+
 t.test('with snapshot-schedule empty no scheduler runs and the status says so', async (t) => {
   const unit = await hookUnit(t, { 'snapshot-schedule': '' });
   const run = await unit.hook('config-changed');
