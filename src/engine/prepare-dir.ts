@@ -1,15 +1,14 @@
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AgentError } from '../errors/agent-error.ts';
-
-const statOrUndefined = async (path: string) => stat(path).catch(() => undefined);
+import { exists } from './data-dir.ts';
 
 // Creates the missing levels of dir one by one (0700), refusing clearly where one cannot be made.
 // (mkdir's own recursive mode can spin forever on filesystems such as /proc.)
 const createLevels = async (dir: string, option: string): Promise<void> => {
   const missing: string[] = [];
   let probe = dir;
-  while (!(await statOrUndefined(probe))) {
+  while (!(await exists(probe))) {
     missing.unshift(probe);
     if (dirname(probe) === probe) break;
     probe = dirname(probe);

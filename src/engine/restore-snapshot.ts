@@ -71,7 +71,8 @@ export interface RestoreOutcome {
 // Restores etcd from a snapshot: every check before etcd is stopped, the old data kept, rollback on any failure.
 export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest): Promise<RestoreOutcome> => {
   const { etcd, service, progress } = deps;
-  assertSingleUnit(await countUnits(deps.tools, etcd), request.unit);
+  const units = await countUnits(deps.tools, etcd);
+  assertSingleUnit(units, request.unit);
   const parent = dirname(request.dataDir);
   if (!(await exists(parent))) throw new AgentError(`the parent of etcd-data-dir ${request.dataDir} does not exist; check etcd-data-dir`);
   const names = restoreNames(request.dataDir, deps.clock.now());
@@ -96,8 +97,8 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
     if (request.skipBackup) {
       backupSkipped = 'skip-backup=true';
     } else {
-      const healthy = await etcd.cluster().then(() => true, () => false);
-      if (healthy) {
+      // etcd answered the member count moments ago; if it has died since, the safety snapshot fails and nothing changes.
+      if (units.members !== undefined) {
         await progress(`taking a safety snapshot of the current data into ${request.backupDir}`);
         backup = await takeSnapshot({ etcd, clock: deps.clock, progress }, {
           targetDir: request.backupDir,

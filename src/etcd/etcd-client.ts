@@ -23,7 +23,7 @@ export interface RestoreOptions {
   clusterToken: string;
   // Raw copies of member/snap/db carry no integrity hash.
   skipHashCheck: boolean;
-  // Revisions to add (etcdutl 3.5.10+), with --mark-compacted; 0 = none.
+  // Revisions to add, with --mark-compacted; 0 = none. Only when restoreTool() says bumpRevision.
   bumpRevision: number;
 }
 

@@ -89,7 +89,7 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdC
       return { tool: bins.etcdutl, bumpRevision: help.includes('--bump-revision') };
     },
     async restore(db: string, options: RestoreOptions) {
-      const { tool, bumpRevision } = await this.restoreTool();
+      const tool = bins.etcdutl ?? bins.etcdctl;
       const args = [
         'snapshot',
         'restore',
@@ -100,7 +100,7 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdC
         `--initial-cluster-token=${options.clusterToken}`,
         `--initial-advertise-peer-urls=${options.peerUrl}`,
         ...(options.skipHashCheck ? ['--skip-hash-check=true'] : []),
-        ...(options.bumpRevision > 0 && bumpRevision ? [`--bump-revision=${options.bumpRevision}`, '--mark-compacted'] : []),
+        ...(options.bumpRevision > 0 ? [`--bump-revision=${options.bumpRevision}`, '--mark-compacted'] : []),
       ];
       try {
         await runner.run(tool, args, { env: ENV, timeoutMs: config.snapshotTimeoutMs });
