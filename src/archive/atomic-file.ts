@@ -1,10 +1,14 @@
 import { link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AgentError } from '../errors/agent-error.ts';
+import { RUN_TAG } from '../system/process-tag.ts';
 
-// A hidden temporary name beside the final one; never matches the snapshot name pattern.
+let partials = 0;
+
+// A hidden temporary name beside the final one, carrying this process's pid and start time so a later run
+// can tell it from a live one; never matches the snapshot name pattern.
 export const partialName = (finalPath: string): string =>
-  join(dirname(finalPath), `.${basename(finalPath)}.partial-${process.pid}-${Date.now()}`);
+  join(dirname(finalPath), `.${basename(finalPath)}.partial-${RUN_TAG}-${++partials}`);
 
 // Flushes a directory's entries to disk so a rename inside it survives a crash.
 export const syncDir = async (dir: string): Promise<void> => {
