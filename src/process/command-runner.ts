@@ -8,6 +8,10 @@ export interface RunOptions {
   timeoutMs: number;
   // Stops the command (SIGTERM) when aborted.
   signal?: AbortSignal;
+  // An open file descriptor the command gets as its fd 3 (flock(1) locks it for the agent).
+  fd3?: number;
+  // Variables of the agent's environment the command must not inherit, by prefix (ETCDCTL_ for etcdctl).
+  dropEnv?: readonly string[];
 }
 
 // What a finished command returned.
