@@ -3,6 +3,9 @@ import { DB_NAME, MANIFEST_NAME, type Manifest } from './manifest.ts';
 // The largest etcd-snapshot.json an archive may hold.
 export const MANIFEST_MAX_BYTES = 1024 * 1024;
 
+// The most pki/ files an archive may carry (and its manifest list).
+export const MAX_PKI_FILES = 64;
+
 // The directory, inside the archive and inside scratch, that certificates live under.
 export const PKI_DIR = 'pki';
 
@@ -86,6 +89,16 @@ export const parseManifest = (text: string): Manifest => {
   for (const key of NUMBER_FIELDS) {
     if (key in fields && (typeof fields[key] !== 'number' || !Number.isFinite(fields[key]))) {
       throw new Error(`has a ${key} that is not a number`);
+    }
+  }
+  if ('pki' in fields) {
+    const pki = fields.pki;
+    if (!Array.isArray(pki) || pki.length > MAX_PKI_FILES) throw new Error(`has a pki list that is not an array of at most ${MAX_PKI_FILES} files`);
+    for (const file of pki as unknown[]) {
+      const f = file as Record<string, unknown>;
+      if (typeof f !== 'object' || f === null || typeof f.name !== 'string' || typeof f.path !== 'string' || typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) {
+        throw new Error('has a pki entry without name, path and a 64-hex sha256');
+      }
     }
   }
   return value as Manifest;

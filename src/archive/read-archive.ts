@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { decryptStream, isAgeEncrypted } from './age-encryption.ts';
@@ -11,7 +11,8 @@ const AGE_HEAD_BYTES = 32;
 import { AgentError } from '../errors/agent-error.ts';
 import { PKI_DIR } from './archive-members.ts';
 import { DB_NAME, type Manifest } from './manifest.ts';
-import { unpackTarGz } from './unpack-tar.ts';
+import { unpackTarGz, type UnpackLimit } from './unpack-tar.ts';
+import { looksLikeBbolt } from './bbolt-head.ts';
 
 // What a snapshot source turned out to be, unpacked into scratch.
 export interface ExtractedSnapshot {
@@ -64,8 +65,9 @@ const peek = async (chunks: AsyncGenerator<Buffer>, want: number): Promise<{ hea
   return { head: Buffer.concat(first), all: all() };
 };
 
-// Stream-copies a plain db file to dbPath (0600, never over an existing file), at most maxBytes.
-const copyBareDb = async (chunks: AsyncIterable<Buffer>, dbPath: string, source: string, maxBytes: number): Promise<void> => {
+// Stream-copies a plain db file to dbPath (0600, never over an existing file), at most limit.maxBytes.
+const copyBareDb = async (chunks: AsyncIterable<Buffer>, dbPath: string, source: string, limit: UnpackLimit): Promise<void> => {
+  const { maxBytes } = limit;
   let copied = 0;
   let created = false;
   const out = createWriteStream(dbPath, { flags: 'wx', mode: 0o600 });
@@ -75,7 +77,7 @@ const copyBareDb = async (chunks: AsyncIterable<Buffer>, dbPath: string, source:
   const bounded = async function* (input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     for await (const chunk of input) {
       copied += chunk.length;
-      if (copied > maxBytes) throw new AgentError(`refusing ${source}: it is larger than ${maxBytes} bytes, the most this agent accepts`);
+      if (copied > maxBytes) throw new AgentError(limit.overLimit?.(source) ?? `refusing ${source}: it is larger than ${maxBytes} bytes, the most this agent accepts`);
       yield chunk;
     }
   };
@@ -85,6 +87,9 @@ const copyBareDb = async (chunks: AsyncIterable<Buffer>, dbPath: string, source:
     if (!out.closed) await new Promise<void>((resolve) => out.destroy().once('close', () => resolve()));
     if (created) await rm(dbPath, { force: true });
     if (error instanceof AgentError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+      throw new AgentError(`no space left in ${dirname(dbPath)} (target ${dbPath}) while copying ${source}; free space there and try again`, { cause: error });
+    }
     throw new AgentError(`refusing ${source}: cannot copy it into ${dbPath} (${(error as Error).message})`, { cause: error });
   }
 };
@@ -95,7 +100,7 @@ const isGzip = (head: Buffer): boolean => head.length >= 2 && head[0] === 0x1f &
 // member and unpacked by hand, anything else is taken as a bare db. Throws an AgentError on refusal,
 // having removed what it wrote; never writes outside scratchDir.
 // An age-encrypted source is decrypted on the way with options.identity (refused without one).
-export const extractSnapshot = async (source: string, scratchDir: string, options: { maxBytes: number; identity?: string | undefined }): Promise<ExtractedSnapshot> => {
+export const extractSnapshot = async (source: string, scratchDir: string, options: UnpackLimit & { identity?: string | undefined }): Promise<ExtractedSnapshot> => {
   const scratch = await lstat(scratchDir).catch(() => undefined);
   if (!scratch?.isDirectory()) throw new AgentError(`cannot unpack ${source}: scratch directory ${scratchDir} does not exist or is not a directory`);
   const seen = { hash: createHash('sha256'), bytes: 0 };
@@ -123,10 +128,11 @@ export const extractSnapshot = async (source: string, scratchDir: string, option
       if (!isGzip(head)) throw new AgentError(`refusing ${source}: it decrypts to something that is not a gzipped tar`);
     }
     if (!isGzip(head)) {
-      await copyBareDb(all, dbPath, source, options.maxBytes);
+      if (!looksLikeBbolt(head)) throw new AgentError(`refusing ${source}: it is neither a gzipped tar nor an etcd (bbolt) database; use a snapshot archive or an etcdctl snapshot save file`);
+      await copyBareDb(all, dbPath, source, options);
       return { format: 'bare-db', dbPath, manifest: undefined, sha256: seen.hash.digest('hex'), bytes: seen.bytes, pki: [], encrypted };
     }
-    const unpacked = await unpackTarGz(all, scratchDir, source, options.maxBytes);
+    const unpacked = await unpackTarGz(all, scratchDir, source, options);
     return {
       format: unpacked.manifest ? 'agent' : 'legacy-tarball',
       dbPath,

@@ -4,9 +4,11 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
+import { createHash } from 'node:crypto';
 import { Parser, type ReadEntry } from 'tar';
 import { AgentError } from '../errors/agent-error.ts';
-import { MANIFEST_MAX_BYTES, PKI_DIR, parseManifest, planMember } from './archive-members.ts';
+import { MANIFEST_MAX_BYTES, MAX_PKI_FILES, PKI_DIR, parseManifest, planMember } from './archive-members.ts';
+import { BBOLT_HEAD_BYTES, looksLikeBbolt } from './bbolt-head.ts';
 import { DB_NAME, MANIFEST_NAME, type Manifest } from './manifest.ts';
 
 // What a gzipped tar held: the parsed manifest, if any, and the files written (relative to scratch; db always among them).
@@ -18,14 +20,22 @@ export interface UnpackedTar {
 // Room in the decompressed stream for headers, pax records and padding on top of the content.
 const TAR_OVERHEAD = 16 * 1024 * 1024;
 
+// How much an unpack may write, and what to say when an archive needs more (the limit may be the free space).
+export interface UnpackLimit {
+  maxBytes: number;
+  overLimit?(archive: string): string;
+}
+
 // Streams a gzipped tar into scratchDir, writing each accepted member itself (0600, never over a file).
-// On any refusal it removes everything it wrote, then throws an AgentError naming the archive.
+// The db must start like a bbolt database; pki/ members must be listed, with their SHA-256, in the manifest,
+// which comes first. On any refusal it removes everything it wrote, then throws an AgentError naming the archive.
 export const unpackTarGz = async (
   chunks: AsyncIterable<Buffer>,
   scratchDir: string,
   archive: string,
-  maxBytes: number,
+  limit: UnpackLimit,
 ): Promise<UnpackedTar> => {
+  const { maxBytes } = limit;
   let refusal: AgentError | undefined;
   let sawEof = false;
   let content = 0;
@@ -45,7 +55,8 @@ export const unpackTarGz = async (
   const refuseMember = (path: string, reason: string): AgentError => refuse(`refusing ${archive}: member ${JSON.stringify(path)} ${reason}`);
   const corrupt = (cause: string): AgentError =>
     refuse(`${archive} is truncated or corrupt (${cause}); refused, copy it again or use another snapshot`);
-  const tooBig = (): AgentError => refuse(`refusing ${archive}: it unpacks to more than ${maxBytes} bytes, the most this agent accepts`);
+  const tooBig = (): AgentError => refuse(limit.overLimit?.(archive) ?? `refusing ${archive}: it unpacks to more than ${maxBytes} bytes, the most this agent accepts`);
+  const pkiHashes = new Map<string, ReturnType<typeof createHash>>();
 
   const parser = new Parser({ strict: true, brotli: false, zstd: false });
   // Resolves on the parser's event, or at once when the archive is refused.
@@ -76,17 +87,49 @@ export const unpackTarGz = async (
     const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
     streams.push(out);
     out.on('open', () => created.push(path));
-    out.on('error', (error) => refuse(`refusing ${archive}: cannot write ${path} (${error.message})`));
-    entry.on('data', (chunk: Buffer) => {
-      if (!count(chunk.length)) return;
+    out.on('error', (error: NodeJS.ErrnoException) =>
+      refuse(error.code === 'ENOSPC' ? `no space left in ${scratchDir} (target ${path}) while unpacking ${archive}; free space there and try again` : `refusing ${archive}: cannot write ${path} (${error.message})`),
+    );
+    const hash = name.startsWith(`${PKI_DIR}/`) ? createHash('sha256') : undefined;
+    if (hash) pkiHashes.set(name, hash);
+    // The db's first bytes are held back until they show a bbolt header: nothing of a non-database is written.
+    let head: Buffer | undefined = name === DB_NAME ? Buffer.alloc(0) : undefined;
+    entry.on('data', (data: Buffer) => {
+      if (!count(data.length)) return;
+      let chunk = data;
+      if (head) {
+        head = Buffer.concat([head, data]);
+        if (head.length < BBOLT_HEAD_BYTES) return;
+        if (!looksLikeBbolt(head)) return void refuseMember(entry.path, 'does not start like an etcd (bbolt) database; this is not an etcd snapshot');
+        chunk = head;
+        head = undefined;
+      }
+      hash?.update(chunk);
       if (!out.write(chunk)) {
         entry.pause();
         out.once('drain', () => entry.resume());
       }
     });
     entry.on('end', () => {
+      if (head) return void refuseMember(entry.path, 'is too short to be an etcd (bbolt) database');
       if (!refusal) out.end();
     });
+  };
+
+  // A pki/ member is accepted only when the manifest, read before it, lists it; at most MAX_PKI_FILES of them.
+  const pkiRefusal = (name: string): string | undefined => {
+    if (!manifest) return `comes before the manifest (or the archive has none); only files the manifest lists may be unpacked under ${PKI_DIR}/`;
+    if (!manifest.pki?.some((f) => `${PKI_DIR}/${f.name}` === name)) return `is not listed in the manifest; only files the manifest lists may be unpacked under ${PKI_DIR}/`;
+    if (pkiHashes.size >= MAX_PKI_FILES) return `is more than the ${MAX_PKI_FILES} ${PKI_DIR}/ files an archive may hold`;
+    return undefined;
+  };
+
+  // Every unpacked pki/ file must have the SHA-256 the manifest records for it.
+  const checkPkiHashes = (): void => {
+    for (const [name, hash] of pkiHashes) {
+      const listed = manifest?.pki?.find((f) => `${PKI_DIR}/${f.name}` === name);
+      if (listed?.sha256 !== hash.digest('hex')) throw refuse(`refusing ${archive}: member ${JSON.stringify(name)} does not have the SHA-256 its manifest records; the archive was altered`);
+    }
   };
 
   const readManifest = (entry: ReadEntry): void => {
@@ -113,6 +156,10 @@ export const unpackTarGz = async (
     seen.add(plan.name);
     if (plan.name === MANIFEST_NAME && entry.size > MANIFEST_MAX_BYTES) return void refuseMember(entry.path, 'is larger than 1 MiB');
     if (content + entry.size > maxBytes) return void tooBig();
+    if (plan.name.startsWith(`${PKI_DIR}/`)) {
+      const why = pkiRefusal(plan.name);
+      if (why) return void refuseMember(entry.path, why);
+    }
     if (plan.name === MANIFEST_NAME) readManifest(entry);
     else writeFile(entry, plan.name);
   };
@@ -165,6 +212,7 @@ export const unpackTarGz = async (
     if (refusal) throw refusal;
     if (!sawEof) throw corrupt('no end-of-archive marker');
     if (!seen.has(DB_NAME)) throw refuse(`${archive} holds no db; refused, it is not a snapshot archive`);
+    checkPkiHashes();
   };
 
   try {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { checkDbIntegrity } from '../archive/db-integrity.ts';
 import type { Manifest } from '../archive/manifest.ts';
 import { extractSnapshot, type ExtractedSnapshot } from '../archive/read-archive.ts';
+import type { UnpackLimit } from '../archive/unpack-tar.ts';
 import type { EtcdClient, SnapshotStatus } from '../etcd/etcd-client.ts';
 import { AgentError } from '../errors/agent-error.ts';
 
@@ -42,10 +43,11 @@ export const inspectSnapshot = async (
   expectedSha256: string,
   etcd: EtcdClient,
   identity?: string,
+  limit: UnpackLimit = { maxBytes: MAX_DB_BYTES },
 ): Promise<InspectedSnapshot> => {
   const expected = expectedSha256.trim().toLowerCase();
   if (expected && !SHA256.test(expected)) throw new AgentError(`invalid param sha256="${expectedSha256}": must be 64 hex digits as sha256sum prints them`);
-  const extracted = await extractSnapshot(path, scratch, { maxBytes: MAX_DB_BYTES, identity });
+  const extracted = await extractSnapshot(path, scratch, { ...limit, identity });
   if (expected && extracted.sha256 !== expected) {
     throw new AgentError(`refusing ${path}: its SHA-256 is ${extracted.sha256}, not the expected ${expected}; check that you have the right file and that it was copied whole`);
   }
@@ -69,7 +71,7 @@ export const inspectSnapshot = async (
   try {
     status = await etcd.status(extracted.dbPath);
   } catch (error) {
-    throw new AgentError(`refusing ${path}: etcd cannot read its db (${error instanceof Error ? error.message : String(error)})`);
+    throw new AgentError(`refusing ${path}: its db is not a database etcd can read (${error instanceof Error ? error.message : String(error)})`);
   }
   const manifest = extracted.manifest;
   if (manifest && (manifest.revision !== status.revision || manifest.totalKeys !== status.totalKey)) {

@@ -11,6 +11,7 @@ export const readClusterInfo = async (client: Etcd3): Promise<ClusterInfo> => {
     members: members.members.map((m) => ({ id: BigInt(m.ID).toString(16), name: m.name, peerUrls: m.peerURLs, clientUrls: m.clientURLs })),
     serverVersion: status.version,
     revision: Number(status.header.revision),
+    dbSize: Number(status.dbSize),
   };
 };
 

@@ -13,6 +13,8 @@ export interface ClusterInfo {
   members: { id: string; name: string; peerUrls: string[]; clientUrls: string[] }[];
   serverVersion: string;
   revision: number;
+  // Size of the member's backend database file in bytes: what a snapshot of it will take.
+  dbSize: number;
 }
 
 // How to restore a snapshot into a new data directory.

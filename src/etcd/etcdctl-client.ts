@@ -7,9 +7,13 @@ import { countKeys, readClusterInfo } from './cluster-info.ts';
 import { withEtcd3 } from './etcd3-session.ts';
 import { resolveEtcdBinaries } from './etcd-binaries.ts';
 import type { EtcdClient, RestoreOptions, RestoreTool, SnapshotStatus } from './etcd-client.ts';
-import { explainEtcdError } from './explain-etcd-error.ts';
+import { explainEtcdError, explainLocalError } from './explain-etcd-error.ts';
+import { isNoSpace, noSpaceError } from '../errors/no-space.ts';
+import { dirname } from 'node:path';
 
-const ENV = { ETCDCTL_API: '3' };
+// ETCDCTL_API=3, and nothing else of etcdctl's: an SRE's shell often exports ETCDCTL_ENDPOINTS and friends, and
+// etcdctl refuses the flags they shadow, so no ETCDCTL_* or ETCDUTL_* variable is inherited.
+const ENV = { env: { ETCDCTL_API: '3' }, dropEnv: ['ETCDCTL_', 'ETCDUTL_'] };
 
 // The real EtcdClient: etcdctl/etcdutl through the CommandRunner, etcd3 for the cluster view.
 export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdClient => {
@@ -31,7 +35,7 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdC
   return {
     async version() {
       try {
-        const { stdout } = await runner.run(bins.etcdctl, ['version'], { env: ENV, timeoutMs: config.etcdTimeoutMs });
+        const { stdout } = await runner.run(bins.etcdctl, ['version'], { ...ENV, timeoutMs: config.etcdTimeoutMs });
         return stdout.trim();
       } catch (error) {
         return fail(error, `${bins.etcdctl} version`);
@@ -41,12 +45,13 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdC
       await checkTlsFiles(tls);
       try {
         await runner.run(bins.etcdctl, [...connection, `--command-timeout=${Math.ceil(config.snapshotTimeoutMs / 1000)}s`, 'snapshot', 'save', file], {
-          env: ENV,
+          ...ENV,
           timeoutMs: config.snapshotTimeoutMs,
           ...(signal ? { signal } : {}),
         });
       } catch (error) {
         if (signal?.aborted) throw new AgentError('the snapshot was interrupted (the agent is stopping); nothing was kept');
+        if (isNoSpace(error)) throw noSpaceError(dirname(file), file, error);
         fail(error, 'etcdctl snapshot save');
       }
     },
@@ -54,9 +59,9 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdC
       const [tool, args] = bins.etcdutl ? [bins.etcdutl, ['snapshot', 'status', file, '-w', 'json']] : [bins.etcdctl, ['snapshot', 'status', file, '-w', 'json']];
       let stdout: string;
       try {
-        ({ stdout } = await runner.run(tool, args, { env: ENV, timeoutMs: config.snapshotTimeoutMs }));
+        ({ stdout } = await runner.run(tool, args, { ...ENV, timeoutMs: config.snapshotTimeoutMs }));
       } catch (error) {
-        throw new AgentError(`snapshot status of ${file} failed: ${explainEtcdError(error, endpoint, 'snapshot status', config.etcdService).message}`);
+        throw explainLocalError(error, `snapshot status of ${file}`);
       }
       const status = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Partial<SnapshotStatus>;
       if (typeof status.revision !== 'number' || typeof status.totalKey !== 'number') {
@@ -83,7 +88,7 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdC
     async restoreTool(): Promise<RestoreTool> {
       if (!bins.etcdutl) return { tool: bins.etcdctl, bumpRevision: false };
       const help = await runner
-        .run(bins.etcdutl, ['snapshot', 'restore', '--help'], { env: ENV, timeoutMs: config.etcdTimeoutMs })
+        .run(bins.etcdutl, ['snapshot', 'restore', '--help'], { ...ENV, timeoutMs: config.etcdTimeoutMs })
         .then((r) => r.stdout + r.stderr)
         .catch(() => '');
       return { tool: bins.etcdutl, bumpRevision: help.includes('--bump-revision') };
@@ -103,9 +108,10 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdC
         ...(options.bumpRevision > 0 ? [`--bump-revision=${options.bumpRevision}`, '--mark-compacted'] : []),
       ];
       try {
-        await runner.run(tool, args, { env: ENV, timeoutMs: config.snapshotTimeoutMs });
+        await runner.run(tool, args, { ...ENV, timeoutMs: config.snapshotTimeoutMs });
       } catch (error) {
-        throw new AgentError(`${tool} snapshot restore failed: ${explainEtcdError(error, endpoint, 'snapshot restore', config.etcdService).message}`);
+        if (isNoSpace(error)) throw noSpaceError(dirname(options.dataDir), options.dataDir, error);
+        throw explainLocalError(error, `${tool} snapshot restore`);
       }
     },
   };

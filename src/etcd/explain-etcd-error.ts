@@ -4,19 +4,33 @@ import { CommandError } from '../process/command-runner.ts';
 const TLS_WORDS = /certificate|x509|tls|ssl|handshake|alert|unknown authority|self[- ]signed|wrong version number/i;
 const DOWN_WORDS = /ECONNREFUSED|connection refused|deadline exceeded|No connection established|unavailable|EHOSTUNREACH|ENOTFOUND|timed out|timeout/i;
 
-// Turns a failed etcd call into one line that names the endpoint, the cause and the way out.
-export const explainEtcdError = (error: unknown, endpoint: string, what: string, service: string): AgentError => {
-  if (error instanceof AgentError) return error;
-  const cause = error instanceof CommandError ? error.reason : error instanceof Error ? error.message : String(error);
-  const short = cause
+const shorten = (cause: string): string =>
+  cause
     .replace(/Resolution note:.*$/s, '')
     .replace(/^\d+ [A-Z_]+: /, '')
     .replace(/\s+/g, ' ')
     .replace(/[\s.;]+$/, '')
     .slice(0, 300);
-  if (error instanceof CommandError && error.notFound) {
-    return new AgentError(`${what} failed: ${error.command.split(' ')[0]} was not found or is not executable; install etcd's client tools or set etcdctl-path`);
-  }
+
+const reasonOf = (error: unknown): string => (error instanceof CommandError ? error.reason : error instanceof Error ? error.message : String(error));
+
+const notFound = (error: CommandError, what: string): AgentError =>
+  new AgentError(`${what} failed: ${error.command.split(' ')[0]} was not found or is not executable; install etcd's client tools or set etcdctl-path`);
+
+// Turns a failed local etcd tool run (snapshot status, snapshot restore: no etcd server involved) into one line
+// that blames the file or the tool, never the etcd endpoint.
+export const explainLocalError = (error: unknown, what: string): AgentError => {
+  if (error instanceof AgentError) return error;
+  if (error instanceof CommandError && error.notFound) return notFound(error, what);
+  return new AgentError(`${what} failed: ${shorten(reasonOf(error))}`);
+};
+
+// Turns a failed etcd call into one line that names the endpoint, the cause and the way out.
+export const explainEtcdError = (error: unknown, endpoint: string, what: string, service: string): AgentError => {
+  if (error instanceof AgentError) return error;
+  const cause = reasonOf(error);
+  const short = shorten(cause);
+  if (error instanceof CommandError && error.notFound) return notFound(error, what);
   if (TLS_WORDS.test(cause)) {
     return new AgentError(`${what} failed: TLS with etcd at ${endpoint} failed (${short}); check etcd-ca, etcd-cert and etcd-key`);
   }

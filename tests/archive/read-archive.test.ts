@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { extractSnapshot } from '../../src/archive/read-archive.ts';
 import { writeArchive } from '../../src/archive/write-archive.ts';
+import { fakeDb } from '../helpers/fake-db.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'read-archive-'));
 t.teardown(() => rmSync(base, { recursive: true, force: true }));
@@ -78,7 +79,7 @@ const refuses = async (t: Test, source: string, message: RegExp, maxBytes = 1 <<
   t.notOk(existsSync(join(work, 'x')) || existsSync(join(base, 'x')) || existsSync('/x') || existsSync('/etc/evil-absolute'));
 };
 
-const db = randomBytes(3 * 1024 * 1024 + 123);
+const db = fakeDb(randomBytes(3 * 1024 * 1024 + 123));
 const dbDir = join(base, 'db-dir');
 mkdirSync(dbDir);
 writeFileSync(join(dbDir, 'db'), db);
@@ -120,8 +121,12 @@ t.test('reads a bare db', async (t) => {
   t.equal(statSync(result.dbPath).mode & 0o777, 0o600);
 });
 
+// A manifest that lists pki/ files by name with their SHA-256, as take-snapshot writes it.
+const pkiManifest = (files: Record<string, string>): string =>
+  JSON.stringify({ ...MANIFEST, pki: Object.entries(files).map(([name, body]) => ({ path: `/etc/x/${name}`, name, sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length })) });
+
 t.test('unpacks pki files into a private pki dir', async (t) => {
-  const source = tarGz('pki.tar.gz', member({ name: './db', body: 'x' }), member({ name: 'pki/', type: '5' }), member({ name: 'pki/ca.crt', body: 'cert' }), EOF);
+  const source = tarGz('pki.tar.gz', member({ name: 'etcd-snapshot.json', body: pkiManifest({ 'ca.crt': 'cert' }) }), member({ name: './db', body: fakeDb('x') }), member({ name: 'pki/', type: '5' }), member({ name: 'pki/ca.crt', body: 'cert' }), EOF);
   const scratch = scratchFor();
   const result = await extractSnapshot(source, scratch, { maxBytes: 1 << 20 });
   t.same(result.pki, ['pki/ca.crt']);
@@ -129,7 +134,7 @@ t.test('unpacks pki files into a private pki dir', async (t) => {
   t.equal(readFileSync(join(scratch, 'pki', 'ca.crt'), 'utf8'), 'cert');
 });
 
-const db1 = member({ name: 'db', body: 'data' });
+const db1 = member({ name: 'db', body: fakeDb('data') });
 const cases: [string, Buffer[], RegExp][] = [
   ['dotdot', [db1, member({ name: '../x', body: 'evil' })], /^refusing \S+dotdot\.tar\.gz: member "\.\.\/x" escapes the archive$/],
   ['absolute', [member({ name: '/etc/evil-absolute', body: 'evil' }), db1], /member "\/etc\/evil-absolute" has an absolute path/],
@@ -137,6 +142,11 @@ const cases: [string, Buffer[], RegExp][] = [
   ['hardlink', [db1, member({ name: './etcd-snapshot.json', type: '1', linkname: 'db' })], /member "\.\/etcd-snapshot\.json" is a hard link/],
   ['fifo', [member({ name: 'db', type: '6' })], /member "db" is a FIFO/],
   ['chardev', [db1, member({ name: 'pki/tty', type: '3' })], /member "pki\/tty" is a character device/],
+  ['unlisted-pki', [member({ name: 'etcd-snapshot.json', body: pkiManifest({ 'ca.crt': 'cert' }) }), db1, member({ name: 'pki/key.pem', body: 'k' })], /^refusing \S+unlisted-pki\.tar\.gz: member "pki\/key\.pem" is not listed in the manifest; only files the manifest lists may be unpacked under pki\/$/],
+  ['pki-before-manifest', [db1, member({ name: 'pki/ca.crt', body: 'cert' }), member({ name: 'etcd-snapshot.json', body: pkiManifest({ 'ca.crt': 'cert' }) })], /member "pki\/ca\.crt" comes before the manifest \(or the archive has none\)/],
+  ['pki-altered', [member({ name: 'etcd-snapshot.json', body: pkiManifest({ 'ca.crt': 'cert' }) }), db1, member({ name: 'pki/ca.crt', body: 'CERT' })], /^refusing \S+pki-altered\.tar\.gz: member "pki\/ca\.crt" does not have the SHA-256 its manifest records; the archive was altered$/],
+  ['not-bbolt', [member({ name: 'db', body: Buffer.alloc(64 * 1024) })], /^refusing \S+not-bbolt\.tar\.gz: member "db" does not start like an etcd \(bbolt\) database; this is not an etcd snapshot$/],
+  ['short-db', [member({ name: 'db', body: 'tiny' })], /member "db" is too short to be an etcd \(bbolt\) database/],
   ['subdir', [db1, member({ name: 'pki/', type: '5' }), member({ name: 'pki/a/b', body: 'x' })], /member "pki\/a\/b" does not belong/],
   ['hidden-pki', [db1, member({ name: 'pki/.hidden', body: 'x' })], /member "pki\/\.hidden" does not belong/],
   ['readme', [db1, member({ name: 'README', body: 'hello' })], /member "README" does not belong in a snapshot archive/],
@@ -157,7 +167,7 @@ t.test('refuses a tar without its end-of-archive marker', (t) =>
   refuses(t, tarGz('no-eof.tar.gz', db1), /is truncated or corrupt \(no end-of-archive marker\)/));
 
 t.test('refuses a tar cut inside a member, recompressed', (t) =>
-  refuses(t, tarGz('cut-tar.tar.gz', member({ name: 'db', body: Buffer.alloc(5000, 1) }).subarray(0, 2048)), /is truncated or corrupt \(Truncated input/));
+  refuses(t, tarGz('cut-tar.tar.gz', member({ name: 'db', body: fakeDb(Buffer.alloc(5000, 1)) }).subarray(0, 2048)), /is truncated or corrupt \(Truncated input/));
 
 t.test('refuses a .tar.gz cut in half', (t) => {
   const source = join(sources, 'half.tar.gz');
@@ -187,7 +197,10 @@ t.test('refuses archives and bare dbs over maxBytes', async (t) => {
 });
 
 t.test('a partly written db is removed when a later member is refused', (t) =>
-  refuses(t, tarGz('late.tar.gz', member({ name: 'db', body: db.subarray(0, 200_000) }), member({ name: 'pki/ca.crt', body: 'c' }), member({ name: 'NOTES' }), EOF), /member "NOTES" does not belong/));
+  refuses(t, tarGz('late.tar.gz', member({ name: 'etcd-snapshot.json', body: pkiManifest({ 'ca.crt': 'c' }) }), member({ name: 'db', body: db.subarray(0, 200_000) }), member({ name: 'pki/ca.crt', body: 'c' }), member({ name: 'NOTES' }), EOF), /member "NOTES" does not belong/));
+
+t.test('a bare file that is not a bbolt database is refused before anything is written', (t) =>
+  refuses(t, (writeFileSync(join(sources, 'notes.txt'), 'just text, long enough to be read as a head\n'), join(sources, 'notes.txt')), /^refusing \S+notes\.txt: it is neither a gzipped tar nor an etcd \(bbolt\) database; use a snapshot archive or an etcdctl snapshot save file$/));
 
 t.test('never overwrites or removes a file already in scratch', async (t) => {
   const scratch = scratchFor();

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DB_NAME, MANIFEST_NAME, type Manifest } from '../../src/archive/manifest.ts';
+import { fakeDb } from '../helpers/fake-db.ts';
 import { writeArchive, writeChecksumFile, type WrittenArchive } from '../../src/archive/write-archive.ts';
 
 // A manifest with plausible fields; override what a test cares about.
@@ -36,7 +37,7 @@ export interface ArchiveSpec {
 export const makeArchive = async (dir: string, name: string, spec: ArchiveSpec = {}): Promise<WrittenArchive> => {
   const scratch = await mkdtemp(join(tmpdir(), 'archive-fixture-'));
   try {
-    await writeFile(join(scratch, DB_NAME), spec.db ?? Buffer.from('not really a db\n'));
+    await writeFile(join(scratch, DB_NAME), spec.db ?? fakeDb('not really a db\n'));
     const entries = [DB_NAME];
     if (spec.manifest !== undefined) {
       const text = typeof spec.manifest === 'string' ? spec.manifest : JSON.stringify(spec.manifest, null, 2);
