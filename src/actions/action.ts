@@ -35,6 +35,8 @@ export interface ActionContext {
 // One action: its name, explanations for refused values, and what it does.
 export interface ActionDefinition {
   name: string;
+  // Runs holding the unit's lock (everything that writes snapshots or touches etcd's data).
+  exclusive?: boolean;
   hints?: ParamHints;
   run(context: ActionContext): Promise<Results>;
 }

@@ -6,6 +6,7 @@ import type { ActionDefinition } from './action.ts';
 // The prune-snapshots action: applies snapshot-retention to snapshot-dir now (or, with dry-run, reports what it would do).
 export const pruneSnapshotsAction: ActionDefinition = {
   name: 'prune-snapshots',
+  exclusive: true,
   async run(context) {
     const dryRun = context.params['dry-run'] === true;
     const retention = context.config.snapshotRetention;

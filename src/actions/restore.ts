@@ -6,6 +6,7 @@ import type { ActionDefinition } from './action.ts';
 // The restore action (CONTRACT §3): checks first, keeps the old data, rolls back on failure.
 export const restoreAction: ActionDefinition = {
   name: 'restore',
+  exclusive: true,
   async run(context) {
     const { config, params, tools } = context;
     const peerUrl = config.etcdPeerUrl || `https://${await tools.privateAddress()}:2380`;

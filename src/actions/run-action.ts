@@ -11,6 +11,8 @@ import type { CommandRunner } from '../process/command-runner.ts';
 import type { Place } from './action.ts';
 import { ACTIONS } from './registry.ts';
 import { validateParams } from './validate-params.ts';
+import type { UnitLock } from '../system/unit-lock.ts';
+import { RecoveryBlockedError, recoverInterruptedRestore, unitGuard, withUnitLock } from '../engine/unit-guard.ts';
 
 // What an action run needs from the composition root.
 export interface ActionDeps {
@@ -22,6 +24,7 @@ export interface ActionDeps {
   service: ServiceManager;
   runner: CommandRunner;
   makeEtcd(config: AgentConfig): EtcdClient;
+  makeLock(config: AgentConfig): Promise<UnitLock>;
 }
 
 // How an action ended: ok, failed, or refused for bad input.
@@ -37,27 +40,30 @@ export const runAction = async (name: string, deps: ActionDeps): Promise<ActionO
     const params = validateParams(name, spec, await tools.actionGet(), action.hints);
     const config = normalizeConfig(await tools.configGet(), deps.charm.options);
     log.info(`action ${name} started with ${JSON.stringify(params)}`);
-    const results = await action.run({
-      params,
-      config,
-      tools,
-      log,
-      clock: deps.clock,
-      place: deps.place,
-      service: deps.service,
-      runner: deps.runner,
-      etcd: deps.makeEtcd(config),
-      progress: async (message) => {
-        log.info(message);
-        await tools.actionLog(message);
-      },
-    });
+    const progress = async (message: string): Promise<void> => {
+      log.info(message);
+      await tools.actionLog(message);
+    };
+    const etcd = deps.makeEtcd(config);
+    const run = () =>
+      action.run({ params, config, tools, log, clock: deps.clock, place: deps.place, service: deps.service, runner: deps.runner, etcd, progress });
+    const guard = unitGuard(config, { lock: await deps.makeLock(config), etcd, service: deps.service, now: () => deps.clock.now(), progress });
+    let results;
+    if (action.exclusive) {
+      results = await withUnitLock(guard, name, { waitMs: config.lockTimeoutMs }, run);
+    } else {
+      const report = await recoverInterruptedRestore(guard);
+      if (report.kind === 'blocked') await tools.statusSet('blocked', report.message);
+      if (report.kind === 'blocked' || report.kind === 'settled') log.warn(report.message);
+      results = await run();
+    }
     await tools.actionSet(results);
     log.info(`action ${name} completed`);
     return 'ok';
   } catch (error) {
     const message = oneLine(error);
     log.error(`action ${name} failed: ${message}`);
+    if (error instanceof RecoveryBlockedError) await tools.statusSet('blocked', message).catch(() => undefined);
     if (!(error instanceof AgentError) && error instanceof Error && error.stack) log.debug(error.stack);
     await tools.actionFail(message).catch((e: unknown) => log.error(`action-fail itself failed: ${oneLine(e)}`));
     return error instanceof UsageError ? 'usage' : 'failed';

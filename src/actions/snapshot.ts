@@ -8,6 +8,7 @@ import type { ActionDefinition } from './action.ts';
 // The snapshot action: a verified archive plus the result document of CONTRACT §3.
 export const snapshotAction: ActionDefinition = {
   name: 'snapshot',
+  exclusive: true,
   hints: {
     'keys-version': {
       v2: 'the etcd v2 store no longer exists (etcd 3.4+ serves only the v3 keyspace, which holds all Kubernetes data); use keys-version=v3 or leave it out',

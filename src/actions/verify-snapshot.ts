@@ -27,6 +27,7 @@ export const verifyResults = (outcome: VerifyOutcome): Results => {
 // A failed verification sets its results (verify.ok=false) and then fails the action with the reason.
 export const verifySnapshotAction: ActionDefinition = {
   name: 'verify-snapshot',
+  exclusive: true,
   async run(context) {
     const { config, tools } = context;
     const outcome = await verifySnapshot(

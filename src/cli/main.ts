@@ -8,12 +8,21 @@ import { isJuju, parseJujuContext } from '../juju/context.ts';
 import { execHookTools } from '../juju/exec-hook-tools.ts';
 import { execaRunner } from '../process/execa-runner.ts';
 import { systemctl } from '../system/service-manager.ts';
+import { flockLock } from '../system/unit-lock.ts';
+import { unitLockPath } from '../engine/lock-path.ts';
+import type { AgentConfig } from '../config/agent-config.ts';
 import { runJuju } from './juju-main.ts';
 import { runLocal } from './local-main.ts';
 
 const main = async (): Promise<number> => {
   const charm = loadCharmFiles();
-  const deps = { clock: systemClock, service: systemctl(execaRunner), runner: execaRunner, makeEtcd: (config: Parameters<typeof etcdctlClient>[0]) => etcdctlClient(config, execaRunner) };
+  const deps = {
+    clock: systemClock,
+    service: systemctl(execaRunner),
+    runner: execaRunner,
+    makeEtcd: (config: AgentConfig) => etcdctlClient(config, execaRunner),
+    makeLock: async (config: AgentConfig) => flockLock(await unitLockPath(config.etcdDataDir), execaRunner, () => systemClock.now()),
+  };
   if (isJuju(process.env)) {
     const context = parseJujuContext(process.env, process.argv[1]);
     return runJuju(context, execHookTools(execaRunner, process.env), charm, {

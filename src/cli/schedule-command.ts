@@ -26,7 +26,8 @@ export const runScheduleCommand = async (config: Record<string, unknown>, charm:
     const normalized = normalizeConfig(config, charm.options);
     const name = unit ?? hostname();
     const remote = await remoteStoreFor(normalized, { secretGet: noSecrets }, name, (m) => log.warn(m));
-    await runScheduler({ etcd: deps.makeEtcd(normalized), clock: deps.clock, log, unit: name, remote, runner: deps.runner }, normalized, stop.signal);
+    const parts = { etcd: deps.makeEtcd(normalized), lock: await deps.makeLock(normalized), service: deps.service };
+    await runScheduler({ ...parts, clock: deps.clock, log, unit: name, remote, runner: deps.runner }, normalized, stop.signal);
     return 0;
   } catch (error) {
     log.error(oneLine(error));

@@ -20,6 +20,8 @@ export interface AgentConfig {
   etcdTimeoutMs: number;
   snapshotTimeoutMs: number;
   restoreHealthTimeoutMs: number;
+  // How long a run waits for the unit's lock while another one holds it (0 = not at all).
+  lockTimeoutMs: number;
   // age public keys; empty = plain archives.
   encryptionRecipients: string[];
   // Files bundled under pki/ in every archive.

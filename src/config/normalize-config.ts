@@ -105,6 +105,7 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
     etcdTimeoutMs: int('etcd-timeout', 1) * 1000,
     snapshotTimeoutMs: int('snapshot-timeout', 1) * 1000,
     restoreHealthTimeoutMs: int('restore-health-timeout', 1) * 1000,
+    lockTimeoutMs: int('lock-timeout', 0) * 1000,
     encryptionRecipients: parseRecipients(str('encryption-recipients')),
     includePaths: includePaths(str('include-paths'), tlsDefaults),
     s3: bucket

@@ -18,30 +18,35 @@ export const planPkiRestore = (snapshot: InspectedSnapshot): PkiPlan => {
   return { files };
 };
 
-// Writes the bundled files into place, keeping each current one as <path>.pre-restore-<stamp>; returns the undo.
-export const applyPki = async (plan: PkiPlan, stamp: string): Promise<() => Promise<void>> => {
+// Writes the bundled files into place, keeping each current one as <path>.pre-restore-<stamp> (copied atomically, so a
+// kept copy that exists is whole). Reports the list of files touched so far, with their kept copies, before each file
+// is replaced, so a journal can undo them after a crash. Undoes what it did and throws on failure.
+export const applyPki = async (
+  plan: PkiPlan,
+  stamp: string,
+  record: (done: { to: string; kept: string | undefined }[]) => Promise<void> = async () => undefined,
+): Promise<void> => {
   const done: { to: string; kept: string | undefined }[] = [];
-  const undo = async (): Promise<void> => {
-    for (const { to, kept } of done.reverse()) if (kept) await rename(kept, to);
-  };
+  const copyInto = (from: string, to: string, mode: number): Promise<void> =>
+    writeAtomically(
+      to,
+      async (temp) => {
+        await copyFile(from, temp, constants.COPYFILE_EXCL);
+        await chmod(temp, mode & 0o7777);
+      },
+      { exclusive: false },
+    );
   try {
     for (const { from, to } of plan.files) {
-      const mode = (await stat(to).catch(() => undefined))?.mode ?? 0o600;
-      const kept = (await stat(to).catch(() => undefined)) ? `${to}.pre-restore-${stamp}` : undefined;
-      if (kept) await copyFile(to, kept);
+      const current = await stat(to).catch(() => undefined);
+      const kept = current ? `${to}.pre-restore-${stamp}` : undefined;
+      if (kept && current) await copyInto(to, kept, current.mode);
       done.push({ to, kept });
-      await writeAtomically(
-        to,
-        async (temp) => {
-          await copyFile(from, temp, constants.COPYFILE_EXCL);
-          await chmod(temp, mode & 0o7777);
-        },
-        { exclusive: false },
-      );
+      await record([...done]);
+      await copyInto(from, to, current?.mode ?? 0o600);
     }
   } catch (error) {
-    await undo().catch(() => undefined);
+    for (const { to, kept } of done.reverse()) if (kept) await rename(kept, to).catch(() => undefined);
     throw new AgentError(`restoring the pki/ files failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return undo;
 };

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../clock/clock.ts';
@@ -14,6 +14,13 @@ import { resolveSource } from './resolve-source.ts';
 import { takeSnapshot, type SnapshotOutcome } from './take-snapshot.ts';
 import { waitHealthy } from './wait-healthy.ts';
 import { applyPki, planPkiRestore } from './restore-pki.ts';
+import { RUN_TAG } from '../system/process-tag.ts';
+import { isNoSpace, noSpaceError } from '../errors/no-space.ts';
+import { requireSpace, unpackLimitIn, WAL_BYTES } from './free-space.ts';
+import { removeLeftovers } from './leftovers.ts';
+import { MAX_DB_BYTES } from './inspect-snapshot.ts';
+import { enterPhase, newJournal, removeJournal, writeJournal, type RestoreJournal } from './restore-journal.ts';
+import { checkRestored, fixCommand, rollBackRestore, type SettleDeps } from './settle-restore.ts';
 
 // Revisions added on restore where etcdutl can, so Kubernetes watch caches see every key as new.
 export const REVISION_BUMP = 1_000_000_000;
@@ -69,15 +76,19 @@ export interface RestoreOutcome {
 }
 
 // Restores etcd from a snapshot: every check before etcd is stopped, the old data kept, rollback on any failure.
+// A journal beside the data dir records each phase from before the first change until the end, so a run that dies
+// midway is finished or undone by the next one (settle-restore.ts).
 export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest): Promise<RestoreOutcome> => {
   const { etcd, service, progress } = deps;
   const units = await countUnits(deps.tools, etcd);
   assertSingleUnit(units, request.unit);
   const parent = dirname(request.dataDir);
   if (!(await exists(parent))) throw new AgentError(`the parent of etcd-data-dir ${request.dataDir} does not exist; check etcd-data-dir`);
+  for (const path of await removeLeftovers(parent)) await progress(`removed ${path}, left by a run that died`);
   const names = restoreNames(request.dataDir, deps.clock.now());
-  const scratch = await mkdtemp(join(parent, '.etcd-agent-restore-'));
-  let stopped = false;
+  const scratch = await mkdtemp(join(parent, `.etcd-agent-restore-${RUN_TAG}-`));
+  const settle: SettleDeps = { etcd, service, now: () => deps.clock.now(), progress, healthTimeoutMs: request.healthTimeoutMs };
+  let journal: RestoreJournal | undefined;
   let swapped = false;
   try {
     const source = await resolveSource(request.source, deps.tools, {
@@ -88,7 +99,8 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
     await progress(`checking ${source.label}`);
     const unpacked = join(scratch, 'unpacked');
     await mkdir(unpacked, { mode: 0o700 });
-    const snapshot = await inspectSnapshot(source.path, unpacked, request.sha256, etcd, request.identity);
+    // The unpack never writes more than the data dir's filesystem can spare.
+    const snapshot = await inspectSnapshot(source.path, unpacked, request.sha256, etcd, request.identity, await unpackLimitIn(parent, unpacked, MAX_DB_BYTES));
     const pkiPlan = request.restorePki ? planPkiRestore(snapshot) : undefined;
     await progress(`${source.label}: ${snapshot.format}, revision ${snapshot.status.revision}, ${snapshot.status.totalKey} keys, integrity hash ${snapshot.hashCheck}`);
 
@@ -119,6 +131,23 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
     const tool = await etcd.restoreTool();
     const bump = request.bumpRevision && tool.bumpRevision ? REVISION_BUMP : 0;
     const revisionBump = bump ? String(bump) : request.bumpRevision ? `not supported by ${tool.tool}` : 'off';
+    const dbBytes = (await stat(snapshot.dbPath)).size;
+    await requireSpace(parent, dbBytes + WAL_BYTES, `restoring the ${dbBytes}-byte db into ${names.fresh}`, 'free space on the data dir\'s filesystem and try again');
+    const hadData = await exists(request.dataDir);
+    journal = newJournal({
+      started: deps.clock.now().toISOString(),
+      source: source.url ?? source.path,
+      dataDir: request.dataDir,
+      fresh: names.fresh,
+      previous: names.previous,
+      failed: names.failed,
+      hadData,
+      service: request.serviceName,
+      expectedRevision: snapshot.status.revision + bump,
+      ...(snapshot.manifest?.keyCount === undefined ? {} : { expectedKeys: snapshot.manifest.keyCount }),
+      pki: [],
+    });
+    await writeJournal(journal, deps.clock.now());
     await progress(`restoring into ${names.fresh} with ${tool.tool}`);
     await etcd.restore(snapshot.dbPath, {
       dataDir: names.fresh,
@@ -128,36 +157,33 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
       skipHashCheck: snapshot.hashCheck === 'skipped',
       bumpRevision: bump,
     });
-    const hadData = await exists(request.dataDir);
     await matchOwnership(names.fresh, hadData ? request.dataDir : undefined);
 
+    await enterPhase(journal, 'stopping', deps.clock.now());
     await progress(`stopping ${request.serviceName}`);
-    stopped = true;
     await service.stop(request.serviceName);
     if (await service.isActive(request.serviceName)) {
       throw new AgentError(`${request.serviceName} is still active after systemctl stop; nothing was changed`);
     }
+    await enterPhase(journal, 'swapping', deps.clock.now());
     swapped = true;
-    let undoPki: (() => Promise<void>) | undefined;
     try {
       if (hadData) await move(request.dataDir, names.previous);
       await move(names.fresh, request.dataDir);
       if (pkiPlan) {
         await progress(`writing ${pkiPlan.files.length} pki file(s) back: ${pkiPlan.files.map((f) => f.to).join(', ')}`);
-        undoPki = await applyPki(pkiPlan, names.stamp);
+        journal.pki = pkiPlan.files.map((f) => ({ to: f.to, kept: undefined }));
+        await applyPki(pkiPlan, names.stamp, async (done) => {
+          (journal as RestoreJournal).pki = done;
+          await writeJournal(journal as RestoreJournal, deps.clock.now());
+        });
       }
+      await enterPhase(journal, 'swapped', deps.clock.now());
       await progress(`starting ${request.serviceName} on the restored data`);
       await service.start(request.serviceName);
       const cluster = await waitHealthy(etcd, request.healthTimeoutMs);
-      const expectedRevision = snapshot.status.revision + bump;
-      if (cluster.revision < expectedRevision) {
-        throw new AgentError(`etcd came up at revision ${cluster.revision}, below the snapshot's ${expectedRevision}`);
-      }
-      const expectedKeys = snapshot.manifest?.keyCount;
-      if (expectedKeys !== undefined) {
-        const live = await etcd.keyCount(expectedRevision);
-        if (live !== expectedKeys) throw new AgentError(`etcd holds ${live} keys at revision ${expectedRevision}, the snapshot had ${expectedKeys}`);
-      }
+      await checkRestored(settle, journal, cluster.revision);
+      await removeJournal(request.dataDir);
       return {
         label: source.label,
         path: source.url ?? source.path,
@@ -171,43 +197,37 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
         revisionBump,
       };
     } catch (error) {
-      if (undoPki) await undoPki().catch(() => undefined);
-      throw await rollBack(deps, request, names, hadData, error);
+      throw await rollBack(settle, journal, error);
     }
   } catch (error) {
-    if (stopped && !swapped) await ensureRunning(deps, request).catch(() => undefined);
+    if (journal && !swapped) await undoBeforeSwap(settle, journal);
+    if (isNoSpace(error) && !(error instanceof AgentError)) throw noSpaceError(parent, names.fresh, error);
     throw error;
   } finally {
     await rm(scratch, { recursive: true, force: true });
-    if (!swapped) await rm(names.fresh, { recursive: true, force: true });
   }
 };
 
-// Before the swap etcd must be left running whatever failed.
-const ensureRunning = async (deps: RestoreDeps, request: RestoreRequest): Promise<void> => {
-  if (!(await deps.service.isActive(request.serviceName))) await deps.service.start(request.serviceName);
+// Before the swap the data is untouched: the fresh dir goes, etcd is started again if the restore had stopped it,
+// and the journal is removed.
+const undoBeforeSwap = async (deps: SettleDeps, journal: RestoreJournal): Promise<void> => {
+  await rm(journal.fresh, { recursive: true, force: true });
+  if (journal.phase === 'stopping' && !(await deps.service.isActive(journal.service).catch(() => false))) {
+    await deps.service.start(journal.service).catch(() => undefined);
+  }
+  await removeJournal(journal.dataDir).catch(() => undefined);
 };
 
-// Puts the previous data back, starts etcd on it, and explains what happened.
-const rollBack = async (
-  deps: RestoreDeps,
-  request: RestoreRequest,
-  names: ReturnType<typeof restoreNames>,
-  hadData: boolean,
-  cause: unknown,
-): Promise<AgentError> => {
+// Puts the previous data back, starts etcd on it, and explains what happened; the journal stays if that fails too.
+const rollBack = async (deps: SettleDeps, journal: RestoreJournal, cause: unknown): Promise<AgentError> => {
   const reason = oneLine(cause);
   await deps.progress(`restore failed (${reason}); putting the previous data back`);
   try {
-    await deps.service.stop(request.serviceName).catch(() => undefined);
-    if (await exists(request.dataDir)) await move(request.dataDir, names.failed);
-    if (hadData) await move(names.previous, request.dataDir);
-    await deps.service.start(request.serviceName);
-    await waitHealthy(deps.etcd, request.healthTimeoutMs);
+    await rollBackRestore(deps, journal, reason);
   } catch (rollbackError) {
     return new AgentError(
-      `restore failed: ${reason}; ROLLBACK FAILED too: ${oneLine(rollbackError)}; the previous data is at ${hadData ? names.previous : '(none)'}: move it back to ${request.dataDir} and run systemctl start ${request.serviceName}`,
+      `restore failed: ${reason}; ROLLBACK FAILED too: ${oneLine(rollbackError)}; the previous data is at ${journal.hadData ? journal.previous : '(none)'}: run ${await fixCommand(journal)}`,
     );
   }
-  return new AgentError(`restore failed: ${reason}; previous data restored and etcd started again (the failed attempt is kept at ${names.failed})`);
+  return new AgentError(`restore failed: ${reason}; previous data restored and etcd started again (the failed attempt is kept at ${journal.failed})`);
 };

@@ -10,6 +10,10 @@ import { writeArchive, writeChecksumFile, writeManifestSidecar } from '../archiv
 import { encryptStream } from '../archive/age-encryption.ts';
 import { collectPki, type PkiFile } from '../archive/collect-pki.ts';
 import { prepareDir } from './prepare-dir.ts';
+import { RUN_TAG } from '../system/process-tag.ts';
+import { isNoSpace, noSpaceError } from '../errors/no-space.ts';
+import { removeLeftovers } from './leftovers.ts';
+import { requireSpace } from './free-space.ts';
 
 // What the snapshot engine needs from the outside.
 export interface SnapshotDeps {
@@ -47,13 +51,29 @@ export interface SnapshotOutcome {
   encrypted: boolean;
 }
 
+// A start time whose second no archive in dir is named after yet (names have one-second precision), waiting for the
+// next second when the previous snapshot took this one: two snapshots in a row both succeed.
+const freshSecond = async (clock: Clock, dir: string): Promise<Date> => {
+  for (;;) {
+    const at = clock.now();
+    const taken = await Promise.all([false, true].map((encrypted) => stat(join(dir, snapshotName(at, encrypted))).then(() => true, () => false)));
+    if (!taken.includes(true)) return at;
+    await clock.sleep(1000 - at.getMilliseconds() + 5);
+  }
+};
+
 // Takes a snapshot with etcdctl, checks it, and writes the archive, its manifest and checksum file.
+// First removes what dead runs left in the target, and refuses when the target lacks room for the db and its archive.
 export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest): Promise<SnapshotOutcome> => {
   await prepareDir(request.targetDir, request.targetOption);
+  for (const path of await removeLeftovers(request.targetDir)) await deps.progress(`removed ${path}, left by a run that died`);
   const etcdctlVersion = await deps.etcd.version();
   const cluster = await deps.etcd.cluster();
-  const startedAt = deps.clock.now();
-  const scratch = await mkdtemp(join(request.targetDir, '.etcd-agent-work-'));
+  // The saved db in scratch, plus its archive (Kubernetes data compresses about 3x; half the db is the estimate).
+  await requireSpace(request.targetDir, Math.ceil(cluster.dbSize * 1.5), `a snapshot of etcd's ${cluster.dbSize}-byte db`, `free space there or choose another ${request.targetOption}`);
+  const startedAt = await freshSecond(deps.clock, request.targetDir);
+  const scratch = await mkdtemp(join(request.targetDir, `.etcd-agent-work-${RUN_TAG}-`));
+  let writing = join(scratch, DB_NAME);
   try {
     const db = join(scratch, DB_NAME);
     await deps.progress(`saving a snapshot from ${request.endpoint} (revision ${cluster.revision}, ${cluster.memberCount} member(s))`);
@@ -88,6 +108,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
     await writeFile(join(scratch, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
     const encrypted = (request.recipients ?? []).length > 0;
     const name = snapshotName(startedAt, encrypted);
+    writing = join(request.targetDir, name);
     const archive = await writeArchive(join(request.targetDir, name), scratch, [MANIFEST_NAME, DB_NAME, ...pkiEntries], {
       signal: request.signal,
       encrypt: encrypted ? encryptStream(request.recipients ?? []) : undefined,
@@ -96,6 +117,9 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
     const checksumPath = await writeChecksumFile(archive);
     const { blocks } = await stat(archive.path);
     return { ...archive, name, diskBytes: blocks * 512, checksumPath, etcdctlVersion, manifest, status, encrypted };
+  } catch (error) {
+    if (isNoSpace(error)) throw noSpaceError(request.targetDir, writing, error);
+    throw error;
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

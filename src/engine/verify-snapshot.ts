@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, stat, statfs } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { RUN_TAG } from '../system/process-tag.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,12 +10,14 @@ import { resolveEtcdServer } from '../etcd/etcd-binaries.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
-import { inspectSnapshot, type InspectedSnapshot } from './inspect-snapshot.ts';
+import { inspectSnapshot, MAX_DB_BYTES, type InspectedSnapshot } from './inspect-snapshot.ts';
+import { requireSpace, unpackLimitIn, WAL_BYTES } from './free-space.ts';
 import { launchThrowawayEtcd, type ThrowawayEtcd } from './throwaway-etcd.ts';
 import { resolveVerifySource } from './verify-source.ts';
+import { removeLeftovers } from './leftovers.ts';
 
 // Prefix of verify's private scratch directories (under os.tmpdir() unless told otherwise).
-export const VERIFY_SCRATCH_PREFIX = 'etcd-agent-verify-';
+export const VERIFY_SCRATCH_PREFIX = `.etcd-agent-verify-${RUN_TAG}-`;
 
 // What verify needs: snapshot status/restore (etcdctl/etcdutl), a way to start etcd, progress lines.
 export interface VerifyDeps {
@@ -63,13 +66,9 @@ export interface VerifyOutcome {
   seconds: number;
 }
 
-// Restore plus WAL preallocation (64 MiB) plus slack, beside the unpacked db.
-const roomFor = async (dir: string, dbPath: string): Promise<void> => {
-  const need = (await stat(dbPath)).size + 96 * 1024 ** 2;
-  const fs = await statfs(dir);
-  const free = fs.bavail * fs.bsize;
-  if (free < need) throw new AgentError(`not enough space in ${dir} to restore the snapshot (${free} bytes free, ${need} needed); free some or set TMPDIR`);
-};
+// Restore plus WAL preallocation (64 MiB), beside the unpacked db.
+const roomFor = async (dir: string, dbPath: string): Promise<void> =>
+  requireSpace(dir, (await stat(dbPath)).size + WAL_BYTES, 'restoring the snapshot into a throwaway etcd', 'free some space there or set TMPDIR');
 
 // Reads the throwaway etcd back and checks it against the snapshot; throws the first disagreement.
 const readBack = async (outcome: VerifyOutcome, member: ThrowawayEtcd, snapshot: InspectedSnapshot, timeoutMs: number): Promise<void> => {
@@ -100,14 +99,16 @@ export const verifySnapshot = async (deps: VerifyDeps, request: VerifyRequest): 
   let member: ThrowawayEtcd | undefined;
   try {
     const binary = resolveEtcdServer({ etcdPath: request.etcdPath });
-    scratch = await mkdtemp(join(request.scratchParent ?? tmpdir(), VERIFY_SCRATCH_PREFIX));
+    const scratchParent = request.scratchParent ?? tmpdir();
+    for (const path of await removeLeftovers(scratchParent)) await deps.progress(`removed ${path}, left by a run that died`);
+    scratch = await mkdtemp(join(scratchParent, VERIFY_SCRATCH_PREFIX));
     const source = await resolveVerifySource(request.source, { snapshotDir: request.snapshotDir, remote: request.remote, downloadDir: join(scratch, 'download') });
     outcome.source = source.url ?? source.path;
     outcome.label = source.label;
     await deps.progress(`checking ${source.label}`);
     const unpacked = join(scratch, 'unpacked');
     await mkdir(unpacked, { mode: 0o700 });
-    const snapshot = await inspectSnapshot(source.path, unpacked, '', deps.etcd, await request.identity?.());
+    const snapshot = await inspectSnapshot(source.path, unpacked, '', deps.etcd, await request.identity?.(), await unpackLimitIn(scratch, unpacked, MAX_DB_BYTES));
     Object.assign(outcome, {
       sha256: snapshot.sha256, format: snapshot.format, hashCheck: snapshot.hashCheck, encrypted: snapshot.encrypted,
       revision: snapshot.status.revision, totalKeys: snapshot.status.totalKey, expectedKeyCount: snapshot.manifest?.keyCount,

@@ -5,6 +5,7 @@ import type { EtcdClient } from '../etcd/etcd-client.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ServiceManager } from '../system/service-manager.ts';
+import type { UnitLock } from '../system/unit-lock.ts';
 
 // Where the charm keeps its scheduler service on the machine.
 export interface HostPaths {
@@ -27,4 +28,7 @@ export interface HookContext {
   // The runtime and entry script the scheduler service runs (the ones running this hook).
   agent: { node: string; main: string };
   makeEtcd(config: AgentConfig): EtcdClient;
+  makeLock(config: AgentConfig): Promise<UnitLock>;
+  // What settling an interrupted restore did at the start of this hook, if anything.
+  recovered?: string;
 }

@@ -1,4 +1,7 @@
-import { oneLine } from '../errors/agent-error.ts';
+import { oneLine, UsageError } from '../errors/agent-error.ts';
+import { normalizeConfig } from '../config/normalize-config.ts';
+import { recoverInterruptedRestore, unitGuard } from '../engine/unit-guard.ts';
+import { describeHolder } from '../system/unit-lock.ts';
 import { configure } from './configure.ts';
 import type { HookContext } from './hook-context.ts';
 import { stopScheduler } from './stop.ts';
@@ -31,6 +34,36 @@ const HANDLERS: Partial<Record<string, HookHandler>> = {
   'update-status': updateStatus,
 };
 
+// Before every hook but stop: a restore a dead run left unfinished is settled first. While it cannot be, the unit is
+// blocked naming the command that fixes it and the hook does nothing else; while a restore runs, update-status says so.
+// Returns the context to run the handler with, or undefined to stop here.
+const settleFirst = async (context: HookContext): Promise<HookContext | undefined> => {
+  let config;
+  try {
+    config = normalizeConfig(await context.tools.configGet(), context.charm.options);
+  } catch (error) {
+    if (error instanceof UsageError) return context;
+    throw error;
+  }
+  const parts = { lock: await context.makeLock(config), etcd: context.makeEtcd(config), service: context.service };
+  const report = await recoverInterruptedRestore(unitGuard(config, { ...parts, now: () => context.clock.now(), progress: async (m) => context.log.info(m) }));
+  switch (report.kind) {
+    case 'none':
+      return context;
+    case 'settled':
+      context.log.warn(report.message);
+      return { ...context, recovered: report.message };
+    case 'blocked':
+      context.log.error(report.message);
+      await context.tools.statusSet('blocked', report.message);
+      return undefined;
+    case 'busy':
+      if (context.hook !== 'update-status') return context;
+      await context.tools.statusSet('maintenance', `restoring etcd: ${describeHolder(report.holder)} is running`);
+      return undefined;
+  }
+};
+
 // Runs one hook; an unexpected error is logged and turned into a non-zero exit so Juju retries it.
 export const runHook = async (context: HookContext): Promise<number> => {
   const handler = HANDLERS[context.hook];
@@ -39,7 +72,8 @@ export const runHook = async (context: HookContext): Promise<number> => {
     return 0;
   }
   try {
-    await handler(context);
+    const settled = context.hook === 'stop' ? context : await settleFirst(context);
+    if (settled) await handler(settled);
     return 0;
   } catch (error) {
     context.log.error(`hook ${context.hook} failed: ${oneLine(error)}`);

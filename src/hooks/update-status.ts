@@ -1,6 +1,6 @@
 import type { AgentConfig } from '../config/agent-config.ts';
 import { normalizeConfig } from '../config/normalize-config.ts';
-import { UsageError } from '../errors/agent-error.ts';
+import { UsageError, oneLine } from '../errors/agent-error.ts';
 import { schedulePeriodMs } from '../schedule/cron.ts';
 import { describeStatus } from '../schedule/describe-status.ts';
 import { runScheduledSnapshot } from '../schedule/run-scheduled.ts';
@@ -9,10 +9,23 @@ import type { HookContext } from './hook-context.ts';
 import { remoteStoreFor } from '../store/remote-store.ts';
 import { schedulerFiles } from './scheduler-unit.ts';
 
-// Sets the unit's status from the scheduler's state; restarts a scheduler that is not running and,
-// when asked, takes a catch-up snapshot if the last good one is older than two periods.
+// What is wrong with etcd itself, if anything: its service not active, or no answer from it.
+const etcdProblem = async (context: HookContext, config: AgentConfig): Promise<string | undefined> => {
+  if (!(await context.service.isActive(config.etcdService).catch(() => false))) return `etcd-service ${config.etcdService} is not active`;
+  try {
+    await context.makeEtcd(config).cluster();
+    return undefined;
+  } catch (error) {
+    return `etcd does not answer: ${oneLine(error)}`;
+  }
+};
+
+// Sets the unit's status from etcd's health and the scheduler's state; restarts a scheduler that is not running
+// and, when asked, takes a catch-up snapshot if the last good one is older than two periods. Never active while
+// etcd is down.
 export const reportStatus = async (context: HookContext, config: AgentConfig, options: { catchUp: boolean }): Promise<void> => {
   const { name } = schedulerFiles(context);
+  const problem = await etcdProblem(context, config);
   let schedulerActive = true;
   let schedulerRestarted = false;
   if (config.snapshotSchedule) {
@@ -34,15 +47,17 @@ export const reportStatus = async (context: HookContext, config: AgentConfig, op
       }),
     );
   let result = await verdict();
-  if (options.catchUp && result.catchUp) {
+  if (options.catchUp && result.catchUp && problem === undefined) {
     context.log.info('the last good scheduled snapshot is older than two periods; taking a catch-up snapshot');
     await context.tools.statusSet('maintenance', 'taking a catch-up snapshot');
     const remote = await remoteStoreFor(config, context.tools, context.unit, (m) => context.log.warn(m));
-    const record = await runScheduledSnapshot({ etcd: context.makeEtcd(config), clock: context.clock, log: context.log, unit: context.unit, remote }, config);
-    await recordRun(config.snapshotDir, { ...record, catchUp: true });
+    const parts = { etcd: context.makeEtcd(config), lock: await context.makeLock(config), service: context.service };
+    const record = await runScheduledSnapshot({ ...parts, clock: context.clock, log: context.log, unit: context.unit, remote }, config, { lockWaitMs: 0 });
+    if (record.outcome !== 'skipped') await recordRun(config.snapshotDir, { ...record, catchUp: true });
     result = await verdict();
   }
-  await context.tools.statusSet(result.status, result.message);
+  const notes = [context.recovered, problem, result.message].filter((part) => part !== undefined);
+  await context.tools.statusSet(problem === undefined ? result.status : 'blocked', notes.join('; '));
 };
 
 // update-status: the periodic health report.

@@ -41,5 +41,7 @@ export const describeStatus = (input: StatusInput): StatusVerdict => {
     return { status: 'blocked', message: `restore drill failed ${formatAge(now.getTime() - Date.parse(drill.finished))} ago: ${drill.reason ?? 'unknown error'}`, catchUp: stale };
   }
   const drillNote = drill?.outcome === 'ok' ? `; restore drill OK ${formatAge(now.getTime() - Date.parse(drill.finished))} ago` : '';
-  return { status: 'active', message: `${last}${drillNote}`, catchUp: stale };
+  const run = state.lastRun;
+  const skipNote = run?.outcome === 'skipped' ? `; last scheduled run skipped ${formatAge(now.getTime() - Date.parse(run.finished))} ago (${run.reason ?? 'the unit lock was held'})` : '';
+  return { status: 'active', message: `${last}${drillNote}${skipNote}`, catchUp: stale };
 };

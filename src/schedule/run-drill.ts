@@ -2,15 +2,29 @@ import type { AgentConfig } from '../config/agent-config.ts';
 import { verifySnapshot } from '../engine/verify-snapshot.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import type { DrillRecord } from './schedule-state.ts';
-import type { ScheduledRunDeps } from './run-scheduled.ts';
+import { underScheduledLock, wasSkipped, type ScheduledRunDeps } from './run-scheduled.ts';
+import { oneLine } from '../errors/agent-error.ts';
 
 // What a drill needs besides a scheduled run's deps: a way to start the throwaway etcd.
 export interface DrillDeps extends ScheduledRunDeps {
   runner: Pick<CommandRunner, 'start'>;
 }
 
-// One restore drill of the newest local snapshot; never throws, the record says how it went.
+// One restore drill of the newest local snapshot under the unit's lock; never throws, the record says how it went
+// (skipped when a restore, or for lock-timeout another run, held the lock).
 export const runDrill = async (deps: DrillDeps, config: AgentConfig): Promise<DrillRecord> => {
+  try {
+    const done = await underScheduledLock(deps, config, 'restore drill', config.lockTimeoutMs, () => drill(deps, config));
+    return wasSkipped(done) ? { finished: deps.clock.now().toISOString(), outcome: 'skipped', reason: done.skipped } : done;
+  } catch (error) {
+    const reason = oneLine(error);
+    deps.log.error(`restore drill failed: ${reason}`);
+    return { finished: deps.clock.now().toISOString(), outcome: 'failed', reason };
+  }
+};
+
+// The drill itself: verify-snapshot of the newest local snapshot.
+const drill = async (deps: DrillDeps, config: AgentConfig): Promise<DrillRecord> => {
   if (config.encryptionRecipients.length > 0) {
     return { finished: deps.clock.now().toISOString(), outcome: 'skipped', reason: 'archives are encrypted and the unit holds no identity; run verify-snapshot with identity-secret instead' };
   }

@@ -9,6 +9,9 @@ import { localStore } from '../store/local-store.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
 import { uploadSnapshot } from '../engine/upload-snapshot.ts';
 import type { RunRecord } from './schedule-state.ts';
+import type { ServiceManager } from '../system/service-manager.ts';
+import { describeHolder, LockBusyError, type UnitLock } from '../system/unit-lock.ts';
+import { heldByRestore, unitGuard, withUnitLock, type GuardDeps } from '../engine/unit-guard.ts';
 
 // What a scheduled run needs.
 export interface ScheduledRunDeps {
@@ -16,48 +19,78 @@ export interface ScheduledRunDeps {
   clock: Clock;
   log: Logger;
   unit: string;
+  lock: UnitLock;
+  service: ServiceManager;
   // The off-unit store, when configured: every scheduled snapshot is uploaded and pruned there too.
   remote?: SnapshotStore | undefined;
 }
 
-// One scheduled run: a snapshot marked `scheduled`, then retention. Never throws; the record says how it went.
-export const runScheduledSnapshot = async (deps: ScheduledRunDeps, config: AgentConfig, signal?: AbortSignal): Promise<RunRecord> => {
-  const started = deps.clock.now().toISOString();
+// The unit guard of a scheduled run (its progress goes to the log).
+export const scheduledGuard = (deps: ScheduledRunDeps, config: AgentConfig): GuardDeps =>
+  unitGuard(config, { lock: deps.lock, etcd: deps.etcd, service: deps.service, now: () => deps.clock.now(), progress: async (m) => deps.log.info(m) });
+
+// Runs scheduled work under the unit's lock: it waits up to lockWaitMs for other runs, but skips at once when a
+// restore holds the lock. Resolves to the work's result, or to the reason it was skipped.
+export const underScheduledLock = async <T>(deps: ScheduledRunDeps, config: AgentConfig, what: string, lockWaitMs: number, work: () => Promise<T>): Promise<T | { skipped: string }> => {
   try {
-    const outcome = await takeSnapshot(
-      { etcd: deps.etcd, clock: deps.clock, progress: async (m) => deps.log.info(m) },
-      {
-        targetDir: config.snapshotDir,
-        targetOption: 'snapshot-dir',
-        trigger: 'scheduled',
-        unit: deps.unit,
-        endpoint: config.etcdEndpoints[0] as string,
-        recipients: config.encryptionRecipients,
-        includePaths: config.includePaths,
-        ...(signal ? { signal } : {}),
-      },
-    );
-    deps.log.info(`scheduled snapshot ${outcome.path} written (revision ${outcome.status.revision}, ${outcome.bytes} bytes)`);
-    const pruned = await pruneSnapshots(localStore(config.snapshotDir), config.snapshotRetention, { dryRun: false });
-    for (const removed of pruned.removed) deps.log.info(`retention removed ${removed.name}`);
-    if (deps.remote) {
-      await uploadSnapshot(deps.remote, outcome, async (m) => deps.log.info(m), signal);
-      const remotePruned = await pruneSnapshots(deps.remote, config.snapshotRetention, { dryRun: false });
-      for (const removed of remotePruned.removed) deps.log.info(`retention removed ${removed.location}`);
-    }
-    return {
-      started,
-      finished: deps.clock.now().toISOString(),
-      outcome: 'ok',
-      archive: outcome.path,
-      revision: outcome.status.revision,
-      bytes: outcome.bytes,
-      diskBytes: outcome.diskBytes,
-      removed: pruned.removed.map((r) => r.name),
-    };
+    return await withUnitLock(scheduledGuard(deps, config), what, { waitMs: lockWaitMs, onBusy: heldByRestore }, work);
+  } catch (error) {
+    if (!(error instanceof LockBusyError)) throw error;
+    const reason = `${describeHolder(error.holder)} held the unit lock`;
+    deps.log.warn(`${what} skipped: ${reason}`);
+    return { skipped: reason };
+  }
+};
+
+// How a scheduled run is told apart from a skipped one.
+export const wasSkipped = (value: unknown): value is { skipped: string } => typeof value === 'object' && value !== null && 'skipped' in value;
+
+// One scheduled run under the unit's lock: a snapshot marked `scheduled`, then retention. Never throws; the record
+// says how it went (skipped when a restore, or for lockWaitMs another run, held the lock).
+export const runScheduledSnapshot = async (deps: ScheduledRunDeps, config: AgentConfig, options: { signal?: AbortSignal; lockWaitMs?: number } = {}): Promise<RunRecord> => {
+  const started = deps.clock.now().toISOString();
+  const { signal } = options;
+  try {
+    const done = await underScheduledLock(deps, config, 'scheduled snapshot', options.lockWaitMs ?? config.lockTimeoutMs, () => snapshotAndPrune(deps, config, started, signal));
+    return wasSkipped(done) ? { started, finished: deps.clock.now().toISOString(), outcome: 'skipped', reason: done.skipped } : done;
   } catch (error) {
     const message = oneLine(error);
     deps.log.error(`scheduled snapshot failed: ${message}`);
     return { started, finished: deps.clock.now().toISOString(), outcome: signal?.aborted ? 'interrupted' : 'failed', error: message };
   }
+};
+
+// The snapshot and retention of one scheduled run.
+const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, started: string, signal: AbortSignal | undefined): Promise<RunRecord> => {
+  const outcome = await takeSnapshot(
+    { etcd: deps.etcd, clock: deps.clock, progress: async (m) => deps.log.info(m) },
+    {
+      targetDir: config.snapshotDir,
+      targetOption: 'snapshot-dir',
+      trigger: 'scheduled',
+      unit: deps.unit,
+      endpoint: config.etcdEndpoints[0] as string,
+      recipients: config.encryptionRecipients,
+      includePaths: config.includePaths,
+      ...(signal ? { signal } : {}),
+    },
+  );
+  deps.log.info(`scheduled snapshot ${outcome.path} written (revision ${outcome.status.revision}, ${outcome.bytes} bytes)`);
+  const pruned = await pruneSnapshots(localStore(config.snapshotDir), config.snapshotRetention, { dryRun: false });
+  for (const removed of pruned.removed) deps.log.info(`retention removed ${removed.name}`);
+  if (deps.remote) {
+    await uploadSnapshot(deps.remote, outcome, async (m) => deps.log.info(m), signal);
+    const remotePruned = await pruneSnapshots(deps.remote, config.snapshotRetention, { dryRun: false });
+    for (const removed of remotePruned.removed) deps.log.info(`retention removed ${removed.location}`);
+  }
+  return {
+    started,
+    finished: deps.clock.now().toISOString(),
+    outcome: 'ok',
+    archive: outcome.path,
+    revision: outcome.status.revision,
+    bytes: outcome.bytes,
+    diskBytes: outcome.diskBytes,
+    removed: pruned.removed.map((r) => r.name),
+  };
 };

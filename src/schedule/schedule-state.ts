@@ -9,7 +9,9 @@ export const STATE_FILE = '.etcd-agent-schedule.json';
 export interface RunRecord {
   started: string;
   finished: string;
-  outcome: 'ok' | 'failed' | 'interrupted';
+  outcome: 'ok' | 'failed' | 'interrupted' | 'skipped';
+  // Why a run was skipped (the unit's lock was held).
+  reason?: string;
   catchUp?: boolean;
   archive?: string;
   revision?: number;

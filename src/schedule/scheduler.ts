@@ -3,9 +3,23 @@ import type { AgentConfig } from '../config/agent-config.ts';
 import { prepareDir } from '../engine/prepare-dir.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
 import { validateSchedule } from './cron.ts';
-import { runScheduledSnapshot } from './run-scheduled.ts';
+import { runScheduledSnapshot, scheduledGuard } from './run-scheduled.ts';
+import { recoverInterruptedRestore } from '../engine/unit-guard.ts';
+import { removeLeftovers } from '../engine/leftovers.ts';
+import { dirname } from 'node:path';
 import { runDrill, type DrillDeps } from './run-drill.ts';
 import { recordRun, updateScheduleState } from './schedule-state.ts';
+
+// At start: settles a restore a dead run left unfinished, and removes what dead runs left in the snapshot dir and
+// beside the data dir.
+const startClean = async (deps: DrillDeps, config: AgentConfig): Promise<void> => {
+  const report = await recoverInterruptedRestore(scheduledGuard(deps, config));
+  if (report.kind === 'settled') deps.log.warn(report.message);
+  if (report.kind === 'blocked') deps.log.error(report.message);
+  for (const dir of new Set([config.snapshotDir, dirname(config.etcdDataDir)])) {
+    for (const path of await removeLeftovers(dir)) deps.log.info(`removed ${path}, left by a run that died`);
+  }
+};
 
 // Runs scheduled snapshots until signal aborts; a run never overlaps the previous one, and an abort
 // interrupts a running snapshot, which removes what it wrote.
@@ -15,6 +29,7 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
   if (config.verifySchedule) validateSchedule(config.verifySchedule, config.snapshotTimezone, 'verify-schedule');
   await prepareDir(config.snapshotDir, 'snapshot-dir');
   const dir = config.snapshotDir;
+  await startClean(deps, config);
   let writes: Promise<unknown> = updateScheduleState(dir, (state) => {
     Object.assign(state, { schedule: config.snapshotSchedule, timezone: config.snapshotTimezone, pid: process.pid, started: deps.clock.now().toISOString(), skippedOverlaps: 0 });
   });
@@ -25,7 +40,7 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
   const task = cron.schedule(
     config.snapshotSchedule,
     () => {
-      running = runScheduledSnapshot(deps, config, signal).then((record) => write(() => recordRun(dir, record)));
+      running = runScheduledSnapshot(deps, config, { signal }).then((record) => write(() => recordRun(dir, record)));
       return running;
     },
     { timezone: config.snapshotTimezone, noOverlap: true, name: 'etcd-snapshot', suppressMissedWarning: true },

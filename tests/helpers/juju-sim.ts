@@ -54,6 +54,8 @@ export interface DispatchOptions {
   unit?: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  // Run the agent in a process group of its own, so a fault injection can kill all of it and nothing else.
+  detached?: boolean;
 }
 
 const BIN_DIR = fileURLToPath(new URL('../juju-sim/bin', import.meta.url));
@@ -154,6 +156,7 @@ export async function runDispatch(sim: JujuSim, opts: DispatchOptions): Promise<
     stdin: 'ignore',
     stripFinalNewline: false,
     timeout: opts.timeoutMs ?? 60_000,
+    detached: opts.detached === true,
   });
   const state = await sim.read();
   const exitCode = proc.exitCode ?? -1;

@@ -1,9 +1,10 @@
 import t, { type Test } from 'tap';
-import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEtcd } from '../helpers/etcd-server.ts';
 import { execa } from 'execa';
-import { SYSTEMCTL, SYSTEMCTL_DIR } from '../helpers/etcd-service.ts';
+import { installEtcdService, SYSTEMCTL, SYSTEMCTL_DIR } from '../helpers/etcd-service.ts';
 import { createJujuSim, runDispatch, type SimSetup } from '../helpers/juju-sim.ts';
 import { CHARM_DIR, configFor, listDir, tempDir } from '../support/charm-run.ts';
 import { readState, waitFor } from '../support/agent-process.ts';
@@ -11,6 +12,13 @@ import { readState, waitFor } from '../support/agent-process.ts';
 const UNIT = 'etcd-agent-scheduler-etcd-0';
 const etcd = await startEtcd();
 t.teardown(() => etcd.cleanup());
+// etcd runs as the charm's default etcd-service under the systemctl stand-in: update-status asks whether it is active.
+const etcdSim = await mkdtemp(join(tmpdir(), 'hooks-etcd-service-'));
+const etcdService = await installEtcdService(etcdSim, 'snap.etcd.etcd', etcd);
+t.teardown(async () => {
+  await etcdService.systemctl(['stop', 'snap.etcd.etcd']);
+  await rm(etcdSim, { recursive: true, force: true });
+});
 
 // A unit with its own systemd dir, state dir and snapshot dir, and hooks run through dispatch.
 const hookUnit = async (t: Test, config: Record<string, unknown>) => {
@@ -19,6 +27,7 @@ const hookUnit = async (t: Test, config: Record<string, unknown>) => {
   const sim = join(work, 'systemctl');
   const snapshots = join(work, 'snapshots');
   await mkdir(sim);
+  await copyFile(etcdService.unitFile, join(sim, 'snap.etcd.etcd.json'));
   const juju = await createJujuSim({ config: configFor(etcd, { 'snapshot-dir': snapshots, ...config }) });
   const systemctl = (args: string[]) => execa(SYSTEMCTL, args, { reject: false, env: { SYSTEMCTL_SIM_DIR: sim, SYSTEMCTL_UNIT_DIR: systemd } });
   t.teardown(async () => {

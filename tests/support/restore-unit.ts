@@ -18,6 +18,10 @@ export interface RestoreUnit {
   backupDir: string;
   config: Record<string, unknown>;
   run(action: string, params: Record<string, unknown>, setup?: SimSetup): Promise<DispatchRun>;
+  // Runs a hook through dispatch.
+  hook(name: string, config?: Record<string, unknown>): Promise<DispatchRun>;
+  // Like run, with the agent in a process group of its own (for fault injection that kills it).
+  runDetached(action: string, params: Record<string, unknown>): Promise<DispatchRun>;
   systemctlCalls(): Promise<string>;
 }
 
@@ -53,6 +57,14 @@ export const restoreUnit = async (t: Test, keys = 20, options: { tls?: boolean }
     async run(action, params, setup = {}) {
       await sim.setup({ params, config, resources: {}, relations: {}, ...setup });
       return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `actions/${action}`, env, timeoutMs: 120_000 });
+    },
+    async runDetached(action, params) {
+      await sim.setup({ params, config, resources: {}, relations: {} });
+      return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `actions/${action}`, env, timeoutMs: 120_000, detached: true });
+    },
+    async hook(name, extra = {}) {
+      await sim.setup({ params: {}, config: { ...config, ...extra }, resources: {}, relations: {} });
+      return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `hooks/${name}`, env: { ...env, ETCD_AGENT_SYSTEMD_DIR: join(work, 'units'), ETCD_AGENT_STATE_DIR: join(work, 'state') }, timeoutMs: 120_000 });
     },
     async systemctlCalls() {
       const { readFile } = await import('node:fs/promises');

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tcpOpen } from '../tcp-open.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SystemctlExit, alive, loadUnit, pidFileOf, signalUnit, unitPath, unitState, waitGone, type UnitDef } from './sim-units.ts';
+import { SystemctlExit, alive, killCallerIf, loadUnit, pidFileOf, signalUnit, unitPath, unitState, waitGone, type UnitDef } from './sim-units.ts';
 
 const unitEnv = (def: UnitDef): Record<string, string> => ({
   PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
@@ -47,6 +47,7 @@ const spawnDetached = (unit: string, def: UnitDef): number => {
 export const startUnit = async (unit: string): Promise<void> => {
   const def = loadUnit(unit);
   if (def === undefined) throw new SystemctlExit(5, `Failed to start ${unit}.service: Unit ${unit}.service not found.`);
+  killCallerIf(unit, '.kill-caller-before-start');
   if (existsSync(unitPath(unit, '.fail-start'))) throw failed(unit, 'the control process exited with error code (fail-start switch)');
   if (existsSync(unitPath(unit, '.fail-start-once'))) {
     unlinkSync(unitPath(unit, '.fail-start-once'));

@@ -1,5 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
-import { SystemctlExit, alive, loadUnit, pidFileOf, readPid, signalUnit, unitPath, waitGone } from './sim-units.ts';
+import { SystemctlExit, alive, killCallerIf, loadUnit, pidFileOf, readPid, signalUnit, unitPath, waitGone } from './sim-units.ts';
 
 // systemctl stop: SIGTERM, wait up to stopTimeoutMs, then SIGKILL; <unit>.fail-stop makes it fail.
 export const stopUnit = async (unit: string): Promise<void> => {
@@ -18,4 +18,5 @@ export const stopUnit = async (unit: string): Promise<void> => {
     }
   }
   rmSync(pidFile, { force: true });
+  killCallerIf(unit, '.kill-caller-after-stop');
 };

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -119,4 +119,28 @@ export const unitState = (unit: string): { state: UnitState; pid?: number } => {
   const pid = readPid(pidFileOf(unit, loadUnit(unit)));
   if (alive(pid)) return pid === undefined ? { state: 'active' } : { state: 'active', pid };
   return { state: pid === undefined ? 'inactive' : 'failed' };
+};
+
+// The process group of pid (field 5 of /proc/<pid>/stat), or undefined.
+const processGroup = (pid: number): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(group) && group > 1 ? group : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+// Fault injection: when the switch <unit><suffix> exists, removes it and SIGKILLs the caller's whole process group
+// (the agent, as an OOM kill or a reboot would), this stand-in included. Only for a caller that leads a group of its
+// own (a test starts it detached), never the test runner's.
+export const killCallerIf = (unit: string, suffix: string): void => {
+  const file = unitPath(unit, suffix);
+  if (!existsSync(file)) return;
+  rmSync(file, { force: true });
+  const group = processGroup(process.ppid);
+  if (group === undefined || group !== process.ppid) return;
+  appendFileSync(join(simDir(), 'calls.log'), `(killed the caller's process group ${group})\n`);
+  process.kill(-group, 'SIGKILL');
 };

@@ -1,6 +1,7 @@
 // A stand-in for systemctl in tests (there is no systemd here); run through the `systemctl` wrapper beside it.
 // Units are <unit>.json files in $SYSTEMCTL_SIM_DIR (see UnitDef in sim-units.ts). Beside them: <unit>.log (the
-// service's output), <unit>.pid, <unit>.enabled, the test switches <unit>.fail-start and <unit>.fail-stop, and
+// service's output), <unit>.pid, <unit>.enabled, the test switches <unit>.fail-start and <unit>.fail-stop, the fault
+// injections <unit>.kill-caller-after-stop and <unit>.kill-caller-before-start (see killCallerIf), and
 // calls.log with every call's arguments, one call a line. Exit codes follow systemd: 0 ok, 1 failed,
 // 3 not active (is-active, status), 4 no such unit (status), 5 unit not found (start, stop).
 import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
