@@ -21,7 +21,7 @@ export interface RestoreUnit {
   // Runs a hook through dispatch.
   hook(name: string, config?: Record<string, unknown>): Promise<DispatchRun>;
   // Like run, with the agent in a process group of its own (for fault injection that kills it).
-  runDetached(action: string, params: Record<string, unknown>): Promise<DispatchRun>;
+  runDetached(action: string, params: Record<string, unknown>, setup?: SimSetup): Promise<DispatchRun>;
   systemctlCalls(): Promise<string>;
 }
 
@@ -58,8 +58,8 @@ export const restoreUnit = async (t: Test, keys = 20, options: { tls?: boolean }
       await sim.setup({ params, config, resources: {}, relations: {}, ...setup });
       return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `actions/${action}`, env, timeoutMs: 120_000 });
     },
-    async runDetached(action, params) {
-      await sim.setup({ params, config, resources: {}, relations: {} });
+    async runDetached(action, params, setup = {}) {
+      await sim.setup({ params, config, resources: {}, relations: {}, ...setup });
       return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `actions/${action}`, env, timeoutMs: 120_000, detached: true });
     },
     async hook(name, extra = {}) {
