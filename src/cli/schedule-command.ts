@@ -20,8 +20,10 @@ export const runScheduleCommand = async (config: Record<string, unknown>, charm:
     log.info(`${signal} received; stopping (a running snapshot is interrupted and removed)`);
     stop.abort();
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  // process.on, not once: execa's signal-exit re-sends a signal nobody listens to, and a once-listener has already
+  // removed itself when signal-exit counts the listeners, so the agent would be killed mid-snapshot.
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     const normalized = normalizeConfig(config, charm.options);
     const name = unit ?? hostname();

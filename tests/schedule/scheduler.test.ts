@@ -123,3 +123,21 @@ t.test('an invalid schedule is a usage error naming the option', async (t) => {
   t.equal(drill.exitCode, 2);
   t.match(drill.all, /invalid config option verify-schedule=/);
 });
+
+t.test('SIGTERM during a drill stops cleanly: the throwaway etcd and its scratch are gone', async (t) => {
+  const dir = await tempDir(t, 'sched-drill-term');
+  const scratch = await tempDir(t, 'sched-drill-tmp');
+  const bin = await tempDir(t, 'slow-etcd');
+  // The drill's etcd takes its time to start, so the stop arrives while the drill runs.
+  const slowEtcd = join(bin, 'etcd');
+  await writeFile(slowEtcd, '#!/bin/sh\nsleep 3\nexec /usr/bin/etcd "$@"\n');
+  await chmod(slowEtcd, 0o755);
+  const scheduler = spawnAgent(flags(dir, ['--snapshot-schedule', '*/2 * * * * *', '--verify-schedule', '*/3 * * * * *', '--etcd-path', slowEtcd]), { TMPDIR: scratch });
+  await waitFor('a drill under way', async () => ((await listDir(scratch)).some((n) => n.startsWith('.etcd-agent-verify-')) ? true : undefined));
+  scheduler.kill('SIGTERM');
+  const result = await scheduler;
+  t.equal(result.exitCode, 0, result.all);
+  t.equal(result.signal, undefined, 'not killed by the signal');
+  t.equal(String(result.all).split('\n').filter((l) => l.includes('SIGTERM received; stopping')).length, 1);
+  t.strictSame(await listDir(scratch), [], 'no verify scratch left');
+});
