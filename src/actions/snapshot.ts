@@ -1,4 +1,4 @@
-import { takeSnapshot } from '../engine/take-snapshot.ts';
+import { KEY_OMITTED_REASON, keysInClearWarning, takeSnapshot } from '../engine/take-snapshot.ts';
 import { uploadSnapshot } from '../engine/upload-snapshot.ts';
 import { remoteStoreFor } from '../store/remote-store.ts';
 import { humanSize } from '../format/human-size.ts';
@@ -25,6 +25,7 @@ export const snapshotAction: ActionDefinition = {
       endpoint,
       recipients: context.config.encryptionRecipients,
       includePaths: context.config.includePaths,
+      pkiKeysOmitted: context.config.pkiKeysOmitted,
     });
     context.log.info(`snapshot ${outcome.path} written (sha256 ${outcome.sha256}, ${outcome.bytes} bytes, revision ${outcome.status.revision})`);
     const results: Results = {
@@ -46,10 +47,18 @@ export const snapshotAction: ActionDefinition = {
     };
     if (outcome.encrypted) results['snapshot.encrypted'] = 'true';
     if (outcome.manifest.pki) results['snapshot.pki-files'] = String(outcome.manifest.pki.length);
+    if (outcome.manifest.pkiKeysOmitted) {
+      results['snapshot.pki-keys-omitted'] = `${outcome.manifest.pkiKeysOmitted.map((k) => k.path).join(',')} (${KEY_OMITTED_REASON})`;
+    }
+    if (outcome.keysInClear.length > 0) {
+      const warning = keysInClearWarning(outcome.keysInClear);
+      results['snapshot.pki-warning'] = warning;
+      context.log.warn(warning);
+    }
     if (!remote) return results;
     // The results so far are set even when the upload fails, so the operator sees the kept local archive.
     await context.tools.actionSet(results);
-    const upload = await uploadSnapshot(remote, outcome, context.progress);
+    const upload = await uploadSnapshot(remote, outcome, { progress: context.progress, allowUnencrypted: context.config.s3?.allowUnencrypted === true });
     return { ...results, 'upload.url': upload.url, 'upload.sha256': upload.sha256 };
   },
 };

@@ -96,8 +96,9 @@ export const parseManifest = (text: string): Manifest => {
     if (!Array.isArray(pki) || pki.length > MAX_PKI_FILES) throw new Error(`has a pki list that is not an array of at most ${MAX_PKI_FILES} files`);
     for (const file of pki as unknown[]) {
       const f = file as Record<string, unknown>;
-      if (typeof f !== 'object' || f === null || typeof f.name !== 'string' || typeof f.path !== 'string' || typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) {
-        throw new Error('has a pki entry without name, path and a 64-hex sha256');
+      const complete = typeof f === 'object' && f !== null && typeof f.name === 'string' && typeof f.path === 'string' && typeof f.bytes === 'number' && Number.isSafeInteger(f.bytes) && f.bytes >= 0;
+      if (!complete || typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) {
+        throw new Error('has a pki entry without a name, a path, a byte count and a 64-hex sha256');
       }
     }
   }

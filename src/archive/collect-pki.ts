@@ -13,7 +13,11 @@ export interface PkiFile {
   entry: string;
   sha256: string;
   bytes: number;
+  // It holds a PEM private key.
+  privateKey: boolean;
 }
+
+const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
 
 const MAX_PKI_BYTES = 1024 * 1024;
 
@@ -34,7 +38,14 @@ export const collectPki = async (paths: string[], scratch: string): Promise<PkiF
     await copyFile(path, target);
     await chmod(target, 0o600);
     const content = await readFile(target);
-    files.push({ path, name, entry: `pki/${name}`, sha256: createHash('sha256').update(content).digest('hex'), bytes: content.length });
+    files.push({
+      path,
+      name,
+      entry: `pki/${name}`,
+      sha256: createHash('sha256').update(content).digest('hex'),
+      bytes: content.length,
+      privateKey: PRIVATE_KEY.test(content.toString('latin1')),
+    });
   }
   return files;
 };

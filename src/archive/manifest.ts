@@ -24,4 +24,6 @@ export interface Manifest {
   endpoint: string;
   // Files bundled under pki/ (include-paths): where they came from and their SHA-256.
   pki?: { path: string; name: string; sha256: string; bytes: number }[];
+  // Private keys the default include-paths left out, and why.
+  pkiKeysOmitted?: { path: string; reason: string }[];
 }

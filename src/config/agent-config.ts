@@ -26,6 +26,8 @@ export interface AgentConfig {
   encryptionRecipients: string[];
   // Files bundled under pki/ in every archive.
   includePaths: string[];
+  // Private keys the default include-paths left out because archives are not encrypted.
+  pkiKeysOmitted: string[];
   s3: S3Config | undefined;
 }
 
@@ -41,7 +43,17 @@ export interface S3Config {
   credentialsSecret: string;
   ca: string;
   retries: number;
+  // Upload archives that are not encrypted (s3-allow-unencrypted); refused otherwise.
+  allowUnencrypted: boolean;
+  // Plain http to a host that is not loopback was accepted (s3-allow-http).
+  allowHttp: boolean;
 }
+
+// Why off-site copies must not be made as configured, if they must not: S3 without encryption, not accepted.
+export const unencryptedUploadProblem = (config: Pick<AgentConfig, 's3' | 'encryptionRecipients'>): string | undefined =>
+  config.s3 && config.encryptionRecipients.length === 0 && !config.s3.allowUnencrypted
+    ? 'off-site copies would carry every Kubernetes Secret in clear: set encryption-recipients (age public keys) to encrypt them, or s3-allow-unencrypted=true to upload unencrypted archives'
+    : undefined;
 
 // TLS files for an https endpoint; absent for plain http.
 export interface TlsFiles {

@@ -16,6 +16,9 @@ const includePaths = (value: string, defaults: string[]): string[] => {
 
 type Raw = Record<string, unknown>;
 
+// A host name that stays on this machine: localhost, 127.0.0.0/8, ::1.
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+
 const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
 // Options whose values are never repeated in a message.
@@ -71,11 +74,22 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
   const peerUrl = str('etcd-peer-url');
   if (peerUrl && !/^https?:\/\/[^/\s]+:\d+$/.test(peerUrl)) throw bad('etcd-peer-url', peerUrl, 'must look like https://10.0.0.5:2380');
   const etcdEndpoints = endpoints('etcd-endpoints');
-  const tlsDefaults = etcdEndpoints[0]?.startsWith('https://') ? [absPath('etcd-ca', true), absPath('etcd-cert', true), absPath('etcd-key', true)].filter((p) => p && existsSync(p)) : [];
+  const recipients = parseRecipients(str('encryption-recipients'));
+  // By default the CA and certificate in use are bundled; the private key only into encrypted archives.
+  const tls = etcdEndpoints[0]?.startsWith('https://') ? { public: [absPath('etcd-ca', true), absPath('etcd-cert', true)], key: absPath('etcd-key', true) } : undefined;
+  const present = (p: string): boolean => p !== '' && existsSync(p);
+  const keyPresent = tls !== undefined && present(tls.key);
+  const tlsDefaults = tls ? [...tls.public.filter(present), ...(keyPresent && recipients.length > 0 ? [tls.key] : [])] : [];
+  const includeValue = str('include-paths');
+  const pkiKeysOmitted = includeValue === '' && keyPresent && recipients.length === 0 && tls ? [tls.key] : [];
   const bucket = str('s3-bucket');
   const forcePathStyle = bool('s3-force-path-style');
   const s3Endpoint = str('s3-endpoint');
   if (s3Endpoint && !/^https?:\/\/[^/\s]+/.test(s3Endpoint)) throw bad('s3-endpoint', s3Endpoint, 'must be a URL such as https://minio.example:9000');
+  const allowHttp = bool('s3-allow-http');
+  if (s3Endpoint.startsWith('http://') && !allowHttp && !isLoopback(new URL(s3Endpoint).hostname)) {
+    throw bad('s3-endpoint', s3Endpoint, 'is plain http to another host, so credentials and snapshots would cross the network unencrypted; use https://, or set s3-allow-http=true to accept that');
+  }
   const s3Ca = absPath('s3-ca', true);
   const s3Retries = int('s3-retries', 0);
   const accessKey = str('s3-access-key');
@@ -106,8 +120,9 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
     snapshotTimeoutMs: int('snapshot-timeout', 1) * 1000,
     restoreHealthTimeoutMs: int('restore-health-timeout', 1) * 1000,
     lockTimeoutMs: int('lock-timeout', 0) * 1000,
-    encryptionRecipients: parseRecipients(str('encryption-recipients')),
-    includePaths: includePaths(str('include-paths'), tlsDefaults),
+    encryptionRecipients: recipients,
+    includePaths: includePaths(includeValue, tlsDefaults),
+    pkiKeysOmitted,
     s3: bucket
       ? {
           endpoint: s3Endpoint,
@@ -120,6 +135,8 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
           credentialsSecret,
           ca: s3Ca,
           retries: s3Retries,
+          allowUnencrypted: bool('s3-allow-unencrypted'),
+          allowHttp,
         }
       : undefined,
   };

@@ -35,7 +35,16 @@ export interface SnapshotRequest {
   recipients?: string[];
   // Files bundled under pki/ so a restore onto new hosts has what it needs.
   includePaths?: string[];
+  // Private keys the default include-paths left out (the archive is not encrypted), recorded in the manifest.
+  pkiKeysOmitted?: string[];
 }
+
+// The warning for private keys an operator chose to bundle into an archive that is not encrypted.
+export const keysInClearWarning = (paths: string[]): string =>
+  `private key(s) ${paths.join(',')} bundled in clear because include-paths lists them; anyone with this archive can impersonate etcd: set encryption-recipients`;
+
+// Why a private key is left out of an unencrypted archive by default.
+export const KEY_OMITTED_REASON = 'the archive is not encrypted; set encryption-recipients to bundle it, or list it in include-paths';
 
 // A kept, verified snapshot archive.
 export interface SnapshotOutcome {
@@ -49,6 +58,8 @@ export interface SnapshotOutcome {
   manifest: Manifest;
   status: SnapshotStatus;
   encrypted: boolean;
+  // Bundled private keys in an archive that is not encrypted (listed explicitly in include-paths).
+  keysInClear: string[];
 }
 
 // A start time whose second no archive in dir is named after yet (names have one-second precision), waiting for the
@@ -105,6 +116,8 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
     const pki: PkiFile[] = await collectPki(request.includePaths ?? [], scratch);
     const pkiEntries = pki.map((f) => f.entry);
     if (pki.length > 0) manifest.pki = pki.map(({ path, name, sha256, bytes }) => ({ path, name, sha256, bytes }));
+    const omitted = request.pkiKeysOmitted ?? [];
+    if (omitted.length > 0) manifest.pkiKeysOmitted = omitted.map((path) => ({ path, reason: KEY_OMITTED_REASON }));
     await writeFile(join(scratch, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
     const encrypted = (request.recipients ?? []).length > 0;
     const name = snapshotName(startedAt, encrypted);
@@ -116,7 +129,8 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
     if (encrypted) await writeManifestSidecar(archive.path, manifest);
     const checksumPath = await writeChecksumFile(archive);
     const { blocks } = await stat(archive.path);
-    return { ...archive, name, diskBytes: blocks * 512, checksumPath, etcdctlVersion, manifest, status, encrypted };
+    const keysInClear = encrypted ? [] : pki.filter((f) => f.privateKey).map((f) => f.path);
+    return { ...archive, name, diskBytes: blocks * 512, checksumPath, etcdctlVersion, manifest, status, encrypted, keysInClear };
   } catch (error) {
     if (isNoSpace(error)) throw noSpaceError(request.targetDir, writing, error);
     throw error;

@@ -11,12 +11,18 @@ export interface UploadOutcome {
 }
 
 // Streams a kept snapshot to the off-unit store and checks it there; on failure the local archive stays and the message says where.
+// An archive that is not encrypted leaves the unit only when allowUnencrypted says the operator chose that.
 export const uploadSnapshot = async (
   store: SnapshotStore,
   snapshot: SnapshotOutcome,
-  progress: (message: string) => Promise<void>,
-  signal?: AbortSignal,
+  options: { progress: (message: string) => Promise<void>; allowUnencrypted: boolean; signal?: AbortSignal | undefined },
 ): Promise<UploadOutcome> => {
+  const { progress, signal } = options;
+  if (!snapshot.encrypted && !options.allowUnencrypted) {
+    throw new AgentError(
+      `not uploading ${snapshot.name} to ${store.location}: it is not encrypted, and off-site copies carry every Kubernetes Secret; set encryption-recipients (age public keys), or s3-allow-unencrypted=true to upload it in clear; the snapshot is kept on the unit at ${snapshot.path}`,
+    );
+  }
   await progress(`uploading ${snapshot.name} (${snapshot.bytes} bytes) to ${store.location}`);
   try {
     // The S3 store may start a failed upload over from a fresh read of the archive.

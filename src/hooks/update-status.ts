@@ -1,4 +1,4 @@
-import type { AgentConfig } from '../config/agent-config.ts';
+import { unencryptedUploadProblem, type AgentConfig } from '../config/agent-config.ts';
 import { normalizeConfig } from '../config/normalize-config.ts';
 import { UsageError, oneLine } from '../errors/agent-error.ts';
 import { schedulePeriodMs } from '../schedule/cron.ts';
@@ -56,8 +56,11 @@ export const reportStatus = async (context: HookContext, config: AgentConfig, op
     if (record.outcome !== 'skipped') await recordRun(config.snapshotDir, { ...record, catchUp: true });
     result = await verdict();
   }
-  const notes = [context.recovered, problem, result.message].filter((part) => part !== undefined);
-  await context.tools.statusSet(problem === undefined ? result.status : 'blocked', notes.join('; '));
+  // S3 with no recipients blocks the unit until the operator encrypts or says unencrypted copies are fine.
+  const policy = unencryptedUploadProblem(config);
+  const inClear = config.s3?.allowUnencrypted === true && config.encryptionRecipients.length === 0 ? 'off-site copies are not encrypted (s3-allow-unencrypted=true)' : undefined;
+  const notes = [context.recovered, problem, policy, result.message, inClear].filter((part) => part !== undefined);
+  await context.tools.statusSet(problem === undefined && policy === undefined ? result.status : 'blocked', notes.join('; '));
 };
 
 // update-status: the periodic health report.

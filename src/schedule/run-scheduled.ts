@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/clock.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { pruneSnapshots } from '../engine/prune-snapshots.ts';
-import { takeSnapshot } from '../engine/take-snapshot.ts';
+import { keysInClearWarning, takeSnapshot } from '../engine/take-snapshot.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import { oneLine } from '../errors/agent-error.ts';
 import type { Logger } from '../log/logger.ts';
@@ -72,14 +72,16 @@ const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, sta
       endpoint: config.etcdEndpoints[0] as string,
       recipients: config.encryptionRecipients,
       includePaths: config.includePaths,
+      pkiKeysOmitted: config.pkiKeysOmitted,
       ...(signal ? { signal } : {}),
     },
   );
+  if (outcome.keysInClear.length > 0) deps.log.warn(keysInClearWarning(outcome.keysInClear));
   deps.log.info(`scheduled snapshot ${outcome.path} written (revision ${outcome.status.revision}, ${outcome.bytes} bytes)`);
   const pruned = await pruneSnapshots(localStore(config.snapshotDir), config.snapshotRetention, { dryRun: false });
   for (const removed of pruned.removed) deps.log.info(`retention removed ${removed.name}`);
   if (deps.remote) {
-    await uploadSnapshot(deps.remote, outcome, async (m) => deps.log.info(m), signal);
+    await uploadSnapshot(deps.remote, outcome, { progress: async (m) => deps.log.info(m), allowUnencrypted: config.s3?.allowUnencrypted === true, signal });
     const remotePruned = await pruneSnapshots(deps.remote, config.snapshotRetention, { dryRun: false });
     for (const removed of remotePruned.removed) deps.log.info(`retention removed ${removed.location}`);
   }

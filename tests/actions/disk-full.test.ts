@@ -8,9 +8,8 @@ import { createJujuSim, runDispatch, type DispatchRun } from '../helpers/juju-si
 import { startEtcd } from '../helpers/etcd-server.ts';
 import { dbSizeOf, seedRandomValues } from '../helpers/random-seed.ts';
 import { entryStartingWith, fillUp, freeBytes, mountTmpfs, waitForPath, watchFree } from '../helpers/disk-space.ts';
-import { lockFileName, restoreUnitIn } from '../helpers/restore-unit-in.ts';
 import { CHARM_DIR, configFor, listDir, tempDir } from '../support/charm-run.ts';
-import { snapshotPath } from '../support/restore-unit.ts';
+import { lockFileName, restoreUnit, snapshotPath } from '../support/restore-unit.ts';
 
 const MiB = 1024 ** 2;
 // What the agent always leaves free (src/engine/free-space.ts SPACE_MARGIN).
@@ -116,7 +115,7 @@ t.test('restore: an archive whose db is bigger than the data dir filesystem can 
   // etcd's data dir lives on a 200 MiB tmpfs: its WAL takes 2 x 64 MiB (the segment and the next one, preallocated),
   // so ~45 MiB is left beyond the margin.
   const mount = await mountTmpfs(t, 200, 'disk-full-restore');
-  const unit = await restoreUnitIn(t, mount);
+  const unit = await restoreUnit(t, 20, { etcdDir: mount });
   const parent = dirname(unit.etcd.dataDir);
   t.equal(parent, mount);
   // A first, refused run takes the unit lock once, so the lock file (one page) exists before the free space is read.

@@ -8,7 +8,7 @@ import { humanSize } from '../../src/format/human-size.ts';
 import { bboltHead, fakeDb } from '../helpers/fake-db.ts';
 import { manifestFor, sha256Hex, tarMember, writeGzipBomb, writeTarGz } from '../helpers/tar-build.ts';
 import { diskUsage, entryStartingWith, freeBytes, mountTmpfs, waitForPath, watchFree, watchUsage } from '../helpers/disk-space.ts';
-import { lockFileName, restoreUnitIn, type RestoreUnitIn } from '../helpers/restore-unit-in.ts';
+import { lockFileName, restoreUnit, type RestoreUnit } from '../support/restore-unit.ts';
 import { listDir, tempDir } from '../support/charm-run.ts';
 import type { DispatchRun } from '../helpers/juju-sim.ts';
 
@@ -16,11 +16,11 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const MARGIN = 32 * MiB;
 
-const stops = async (unit: RestoreUnitIn): Promise<string[]> => (await unit.systemctlCalls()).split('\n').filter((line) => line.split(' ')[0] === 'stop');
+const stops = async (unit: RestoreUnit): Promise<string[]> => (await unit.systemctlCalls()).split('\n').filter((line) => line.split(' ')[0] === 'stop');
 
 // What a refused restore must leave: etcd never stopped, the same keys served, nothing new beside the data dir
 // (but the unit lock, which the first exclusive action creates), no safety snapshot.
-const untouched = async (t: Test, unit: RestoreUnitIn, before: { keys: number; parent: string[] }): Promise<void> => {
+const untouched = async (t: Test, unit: RestoreUnit, before: { keys: number; parent: string[] }): Promise<void> => {
   t.strictSame(await stops(unit), [], 'etcd was never stopped');
   t.equal(await unit.etcd.count(), before.keys, 'etcd serves the same keys');
   const lock = lockFileName(unit.etcd.dataDir);
@@ -28,14 +28,14 @@ const untouched = async (t: Test, unit: RestoreUnitIn, before: { keys: number; p
   t.strictSame(await listDir(unit.backupDir), [], 'no safety snapshot');
 };
 
-const snapshotOf = async (unit: RestoreUnitIn): Promise<{ keys: number; parent: string[] }> => ({
+const snapshotOf = async (unit: RestoreUnit): Promise<{ keys: number; parent: string[] }> => ({
   keys: await unit.etcd.count(),
   parent: await listDir(dirname(unit.etcd.dataDir)),
 });
 
 // One unit on the big disk (so free space never cuts an unpack short) serves every case but the one about free space.
 const store = await tempDir(t, 'hostile-store');
-const unit = await restoreUnitIn(t, join(await tempDir(t, 'hostile-etcd'), 'etcd'));
+const unit = await restoreUnit(t, 20, { etcdDir: join(await tempDir(t, 'hostile-etcd'), 'etcd') });
 const before = await snapshotOf(unit);
 
 t.test('a gzip bomb: 4 GiB of zeros in 4 MiB, refused at its first bytes', async (t) => {
@@ -76,7 +76,7 @@ t.test('a bomb with a bbolt header, then 4 GiB of zeros: cut at the free space o
   // A second unit whose data dir's parent is a 200 MiB tmpfs of its own: ~45 MiB left beyond the margin (etcd's WAL
   // takes 2 x 64 MiB), and its free space shows every byte the agent writes there.
   const mount = await mountTmpfs(t, 200, 'hostile-bomb-data');
-  const small = await restoreUnitIn(t, mount);
+  const small = await restoreUnit(t, 20, { etcdDir: mount });
   const parent = dirname(small.etcd.dataDir);
   t.equal(parent, mount);
   const smallBefore = await snapshotOf(small);

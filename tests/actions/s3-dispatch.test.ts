@@ -18,6 +18,8 @@ const s3Config = (extra: Record<string, unknown> = {}) => ({
   's3-access-key': s3.accessKeyId,
   's3-secret-key': s3.secretAccessKey,
   's3-retries': 1,
+  // These tests upload plain archives on purpose; the default refuses that (tested below).
+  's3-allow-unencrypted': true,
   ...extra,
 });
 
@@ -78,4 +80,21 @@ t.test('the store stopped: the action fails with the reason, the local archive i
   t.ok((await stat(kept)).isFile(), 'the local archive is there');
   t.equal((snap.results as Doc).snapshot?.path, kept, 'the snapshot results were set before the failure');
   t.equal(execFileSync('sha256sum', [kept], { encoding: 'utf8' }).split(' ')[0], (snap.results as Doc).snapshot?.sha256);
+});
+
+t.test('by default an unencrypted archive never leaves the unit: the upload is refused, the local archive kept', async (t) => {
+  const unit = await restoreUnit(t, 3);
+  const config = { ...unit.config, ...s3Config({ 's3-allow-unencrypted': false }) };
+  const before = await s3.keys();
+  const snap = await unit.run('snapshot', { target: unit.snapshotDir }, { config });
+  t.equal(snap.status, 'failed');
+  const kept = (snap.results as Doc).snapshot?.path ?? '';
+  const name = (snap.results as Doc).snapshot?.name ?? '';
+  t.equal(
+    snap.message,
+    `not uploading ${name} to s3://${BUCKET}/backups/etcd/etcd-0: it is not encrypted, and off-site copies carry every Kubernetes Secret; set encryption-recipients (age public keys), or s3-allow-unencrypted=true to upload it in clear; the snapshot is kept on the unit at ${kept}`,
+  );
+  t.ok((await stat(kept)).isFile(), 'the local archive is there');
+  const after = await s3.keys();
+  t.strictSame(after, before, 'nothing was uploaded');
 });

@@ -146,6 +146,7 @@ const cases: [string, Buffer[], RegExp][] = [
   ['pki-before-manifest', [db1, member({ name: 'pki/ca.crt', body: 'cert' }), member({ name: 'etcd-snapshot.json', body: pkiManifest({ 'ca.crt': 'cert' }) })], /member "pki\/ca\.crt" comes before the manifest \(or the archive has none\)/],
   ['pki-altered', [member({ name: 'etcd-snapshot.json', body: pkiManifest({ 'ca.crt': 'cert' }) }), db1, member({ name: 'pki/ca.crt', body: 'CERT' })], /^refusing \S+pki-altered\.tar\.gz: member "pki\/ca\.crt" does not have the SHA-256 its manifest records; the archive was altered$/],
   ['not-bbolt', [member({ name: 'db', body: Buffer.alloc(64 * 1024) })], /^refusing \S+not-bbolt\.tar\.gz: member "db" does not start like an etcd \(bbolt\) database; this is not an etcd snapshot$/],
+  ['pki-no-bytes', [member({ name: 'etcd-snapshot.json', body: JSON.stringify({ ...MANIFEST, pki: [{ path: '/x', name: 'x', sha256: 'a'.repeat(64), bytes: 'lots' }] }) }), db1], /^refusing \S+pki-no-bytes\.tar\.gz: member "etcd-snapshot\.json" has a pki entry without a name, a path, a byte count and a 64-hex sha256$/],
   ['short-db', [member({ name: 'db', body: 'tiny' })], /member "db" is too short to be an etcd \(bbolt\) database/],
   ['subdir', [db1, member({ name: 'pki/', type: '5' }), member({ name: 'pki/a/b', body: 'x' })], /member "pki\/a\/b" does not belong/],
   ['hidden-pki', [db1, member({ name: 'pki/.hidden', body: 'x' })], /member "pki\/\.hidden" does not belong/],

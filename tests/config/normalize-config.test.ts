@@ -31,3 +31,33 @@ t.test('every bad value is named with the value it got', async (t) => {
 t.test('several endpoints, the first is used for snapshots', async (t) => {
   t.same(normalizeConfig({ 'etcd-endpoints': 'http://127.0.0.1:1, http://127.0.0.1:2/' }, options).etcdEndpoints, ['http://127.0.0.1:1', 'http://127.0.0.1:2']);
 });
+
+t.test('security defaults: the private key only into encrypted archives, plain http only to loopback', async (t) => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'pki-defaults-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const tls = { 'etcd-endpoints': 'https://127.0.0.1:2379', 'etcd-ca': join(dir, 'ca.crt'), 'etcd-cert': join(dir, 'server.crt'), 'etcd-key': join(dir, 'server.key') };
+  for (const file of [tls['etcd-ca'], tls['etcd-cert'], tls['etcd-key']]) writeFileSync(file, 'x');
+  const plain = normalizeConfig(tls, options);
+  t.strictSame(plain.includePaths, [tls['etcd-ca'], tls['etcd-cert']]);
+  t.strictSame(plain.pkiKeysOmitted, [tls['etcd-key']]);
+  const recipient = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
+  const encrypted = normalizeConfig({ ...tls, 'encryption-recipients': recipient }, options);
+  t.strictSame(encrypted.includePaths, [tls['etcd-ca'], tls['etcd-cert'], tls['etcd-key']]);
+  t.strictSame(encrypted.pkiKeysOmitted, []);
+  const explicit = normalizeConfig({ ...tls, 'include-paths': tls['etcd-key'] }, options);
+  t.strictSame([explicit.includePaths, explicit.pkiKeysOmitted], [[tls['etcd-key']], []], 'an explicit list is honoured as given');
+
+  const s3 = { 's3-bucket': 'backups', 's3-access-key': 'a', 's3-secret-key': 'b' };
+  for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '[::1]']) {
+    t.equal(normalizeConfig({ ...s3, 's3-endpoint': `http://${host}:9000` }, options).s3?.endpoint, `http://${host}:9000`);
+  }
+  t.throws(() => normalizeConfig({ ...s3, 's3-endpoint': 'http://10.0.0.5:9000' }, options), {
+    name: 'UsageError',
+    message:
+      'invalid config option s3-endpoint="http://10.0.0.5:9000": is plain http to another host, so credentials and snapshots would cross the network unencrypted; use https://, or set s3-allow-http=true to accept that',
+  });
+  t.equal(normalizeConfig({ ...s3, 's3-endpoint': 'http://10.0.0.5:9000', 's3-allow-http': true }, options).s3?.allowHttp, true);
+});

@@ -134,7 +134,7 @@ t.test('update-status: fresh, failed, not running, stale with a catch-up', async
 });
 
 t.test('a rotated S3 credential reaches the scheduler through secret-changed', async (t) => {
-  const s3 = { 's3-bucket': 'etcd-backups', 's3-endpoint': 'http://127.0.0.1:9', 's3-force-path-style': true, 's3-credentials-secret': 'secret:s3' };
+  const s3 = { 's3-bucket': 'etcd-backups', 's3-endpoint': 'http://127.0.0.1:9', 's3-force-path-style': true, 's3-credentials-secret': 'secret:s3', 's3-allow-unencrypted': true };
   const unit = await hookUnit(t, { 'snapshot-schedule': '0 */6 * * *', ...s3 });
   const first = await unit.hook('install', { secrets: { 'secret:s3': { 'access-key': 'AKIAFIRST', 'secret-key': 'first-secret' } } });
   t.equal(first.exitCode, 0, first.stderr);
@@ -156,4 +156,24 @@ t.test('with snapshot-schedule empty no scheduler runs and the status says so', 
   t.equal(run.exitCode, 0);
   t.match(run.statusHistory.at(-1), { status: 'active', message: /^scheduled snapshots off/ });
   t.same(await listDir(unit.systemd), []);
+});
+
+t.test('S3 with no recipients blocks the unit naming what to set; s3-allow-unencrypted is a visible choice', async (t) => {
+  const s3 = { 's3-bucket': 'etcd-backups', 's3-endpoint': 'http://127.0.0.1:9', 's3-force-path-style': true, 's3-access-key': 'AKIA', 's3-secret-key': 'hidden-secret' };
+  const unit = await hookUnit(t, { 'snapshot-schedule': '', ...s3 });
+  const blocked = await unit.hook('install');
+  t.equal(blocked.exitCode, 0, blocked.stderr);
+  t.strictSame(blocked.statusHistory.at(-1), {
+    status: 'blocked',
+    message:
+      'off-site copies would carry every Kubernetes Secret in clear: set encryption-recipients (age public keys) to encrypt them, or s3-allow-unencrypted=true to upload unencrypted archives; scheduled snapshots off; no scheduled snapshot yet',
+  });
+  const allowed = await unit.hook('config-changed', { config: configFor(etcd, { 'snapshot-dir': unit.snapshots, 'snapshot-schedule': '', ...s3, 's3-allow-unencrypted': true }) });
+  t.strictSame(allowed.statusHistory.at(-1), { status: 'active', message: 'scheduled snapshots off; no scheduled snapshot yet; off-site copies are not encrypted (s3-allow-unencrypted=true)' });
+  const remote = await unit.hook('config-changed', { config: configFor(etcd, { 'snapshot-dir': unit.snapshots, 'snapshot-schedule': '', ...s3, 's3-endpoint': 'http://minio.example:9000', 's3-allow-unencrypted': true }) });
+  t.strictSame(remote.statusHistory.at(-1), {
+    status: 'blocked',
+    message:
+      'invalid config option s3-endpoint="http://minio.example:9000": is plain http to another host, so credentials and snapshots would cross the network unencrypted; use https://, or set s3-allow-http=true to accept that; fix it with juju config',
+  });
 });

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Test } from 'tap';
 import { createJujuSim, runDispatch, type DispatchRun, type JujuSim, type SimSetup } from '../helpers/juju-sim.ts';
 import { seedKubernetesKeys, startEtcd, type EtcdServer } from '../helpers/etcd-server.ts';
@@ -18,6 +18,8 @@ export interface RestoreUnit {
   backupDir: string;
   config: Record<string, unknown>;
   run(action: string, params: Record<string, unknown>, setup?: SimSetup): Promise<DispatchRun>;
+  // run() with extra environment for dispatch (e.g. TMPDIR).
+  runEnv(action: string, params: Record<string, unknown>, extraEnv: Record<string, string>): Promise<DispatchRun>;
   // Runs a hook through dispatch.
   hook(name: string, config?: Record<string, unknown>): Promise<DispatchRun>;
   // Like run, with the agent in a process group of its own (for fault injection that kills it).
@@ -26,9 +28,10 @@ export interface RestoreUnit {
 }
 
 // Starts a seeded etcd under the systemctl stand-in and a hook-tool simulator configured for it.
-export const restoreUnit = async (t: Test, keys = 20, options: { tls?: boolean } = {}): Promise<RestoreUnit> => {
+// With etcdDir, etcd's workspace (so the parent of its data dir) is where the test says, e.g. a small tmpfs.
+export const restoreUnit = async (t: Test, keys = 20, options: { tls?: boolean; etcdDir?: string } = {}): Promise<RestoreUnit> => {
   const work = await tempDir(t, 'restore-unit');
-  const etcd = await startEtcd({ dir: join(work, 'etcd'), ...(options.tls ? { tls: true } : {}) });
+  const etcd = await startEtcd({ dir: options.etcdDir ?? join(work, 'etcd'), ...(options.tls ? { tls: true } : {}) });
   t.teardown(() => etcd.cleanup());
   await seedKubernetesKeys(etcd, keys);
   const service = await installEtcdService(join(work, 'systemd'), SERVICE, etcd);
@@ -58,6 +61,10 @@ export const restoreUnit = async (t: Test, keys = 20, options: { tls?: boolean }
       await sim.setup({ params, config, resources: {}, relations: {}, ...setup });
       return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `actions/${action}`, env, timeoutMs: 120_000 });
     },
+    async runEnv(action, params, extraEnv) {
+      await sim.setup({ params, config, resources: {}, relations: {} });
+      return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `actions/${action}`, env: { ...env, ...extraEnv }, timeoutMs: 120_000 });
+    },
     async runDetached(action, params, setup = {}) {
       await sim.setup({ params, config, resources: {}, relations: {}, ...setup });
       return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `actions/${action}`, env, timeoutMs: 120_000, detached: true });
@@ -72,6 +79,9 @@ export const restoreUnit = async (t: Test, keys = 20, options: { tls?: boolean }
     },
   };
 };
+
+// The unit lock an exclusive action leaves beside the data dir (src/engine/lock-path.ts).
+export const lockFileName = (dataDir: string): string => `.${basename(dataDir)}.etcd-agent.lock`;
 
 // The path of the archive a completed snapshot action wrote.
 export const snapshotPath = (run: DispatchRun): string => (run.results as { snapshot: { path: string } }).snapshot.path;
