@@ -4,7 +4,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listDir, tempDir } from '../support/charm-run.ts';
 import { restoreUnit, snapshotPath } from '../support/restore-unit.ts';
-import { sampleProcesses } from '../support/process-sampler.ts';
+import { execRecorder } from '../support/exec-recorder.ts';
 
 type Doc = Record<string, Record<string, string>>;
 
@@ -56,8 +56,9 @@ t.test('encrypted archives: stock age opens them; restore needs the right identi
   t.notMatch(await unit.systemctlCalls(), /\bstop\b/, 'neither touched etcd');
 
   const caBefore = await readFile(unit.etcd.tls!.ca, 'utf8');
-  const sampler = sampleProcesses();
-  const good = await unit.run('restore', { source: path, target: unit.backupDir, 'identity-secret': 'secret:ops-key' }, { config, secrets });
+  const recorder = execRecorder(await tempDir(t, 'execs'));
+  const recorded = { ...config, 'etcdctl-path': await recorder.wrap('/usr/bin/etcdctl') };
+  const good = await unit.run('restore', { source: path, target: unit.backupDir, 'identity-secret': 'secret:ops-key' }, { config: recorded, secrets });
   t.equal(good.status, 'completed', good.message ?? '');
   t.equal((good.results as Doc).restore!.encrypted, 'true');
   t.match((good.results as Doc).restore!.pki, /^bundled \(3 files\), not written: pass restore-pki=true$/);
@@ -65,9 +66,9 @@ t.test('encrypted archives: stock age opens them; restore needs the right identi
   t.equal(await unit.etcd.get('/registry/secrets/kube-system/token'), 'very-secret-token-value');
   t.match(((good.results as Doc).backup!.path), /\.tar\.gz\.age$/, 'the safety snapshot is encrypted too');
 
-  const processes = await sampler.stop();
-  t.ok(processes.some((p) => p.includes('etcdctl')), 'the sampler saw the agent at work');
-  t.notOk(processes.some((p) => p.includes(key.identity.slice(16))), 'no identity in any process command line');
+  const execs = await recorder.execs();
+  t.ok(execs.some((e) => e.argv.includes('restore')), 'the recorder saw every etcdctl the restore started');
+  t.equal(JSON.stringify(execs).includes(key.identity.slice(16)), false, 'no identity in any argv or environment of a child');
   const state = await unit.sim.read();
   const everything = JSON.stringify([state.results, state.message, state.logs, state.statusHistory, state.actionLogs, state.calls, good.stdout, good.stderr, wrong.stdout, wrong.stderr]);
   for (const identity of [key.identity, secrets['secret:wrong'].identity]) t.notOk(everything.includes(identity.slice(16)), 'no identity in results, status, logs or argv');

@@ -146,6 +146,11 @@ t.test('a rotated S3 credential reaches the scheduler through secret-changed', a
   t.match(await readFile(unit.configFile, 'utf8'), /s3-secret-key: second-secret/);
   t.ok(rotated.calls.some((c) => c[0] === 'secret-get' && c.includes('--refresh')), 'the latest revision was asked for');
   t.match(await unit.calls(), new RegExp(`restart ${UNIT}`), 'the scheduler restarted with it');
+  // The running scheduler got the credential through its 0600 file only: not in its argv, not in its environment.
+  const pid = (await readFile(join(unit.sim, `${UNIT}.pid`), 'utf8')).trim();
+  const [cmdline, environ] = await Promise.all([readFile(`/proc/${pid}/cmdline`, 'utf8'), readFile(`/proc/${pid}/environ`, 'utf8')]);
+  t.equal(cmdline.split('\0').includes('schedule'), true, `pid ${pid} is the scheduler`);
+  t.equal([cmdline, environ].some((text) => text.includes('second-secret') || text.includes('AKIASECOND')), false, 'no credential in the scheduler\'s argv or environment');
   const everything = JSON.stringify([rotated.logs, rotated.statusHistory, rotated.stdout, rotated.stderr]);
   t.notOk(everything.includes('second-secret') || everything.includes('first-secret'), 'no credential in logs or status');
 });
