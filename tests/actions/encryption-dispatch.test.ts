@@ -43,7 +43,12 @@ t.test('encrypted archives: stock age opens them; restore needs the right identi
   t.equal(manifest.pki[0].sha256, execFileSync('sha256sum', [unit.etcd.tls!.ca], { encoding: 'utf8' }).split(' ')[0]);
 
   const list = await unit.run('list-snapshots', {}, { config });
-  t.match(list.results, { count: '1', snapshots: { 1: { name: path.split('/').at(-1), trigger: 'manual', revision: manifest.revision.toString() } } });
+  const listed = list.results as { count: string; snapshots: Record<string, Record<string, string>> };
+  t.equal(listed.count, '1');
+  t.strictSame(
+    [listed.snapshots['1']?.name, listed.snapshots['1']?.trigger, listed.snapshots['1']?.revision],
+    [path.split('/').at(-1), 'manual', manifest.revision.toString()],
+  );
 
   await unit.etcd.etcdctl(['del', '/registry/secrets/kube-system/token']);
   const secrets = { 'secret:ops-key': { identity: key.identity }, 'secret:wrong': { identity: (await keyPair(keys, 'wrong')).identity } };
@@ -90,9 +95,9 @@ t.test('restore-pki=true writes the bundled files back and keeps the current one
   // The live etcd keeps using its loaded CA; only the file on disk changed.
   const run = await unit.run('restore', { source: snapshotPath(snap), target: unit.backupDir, 'skip-backup': true, 'restore-pki': true });
   t.equal(run.status, 'completed', run.message ?? '');
-  t.match((run.results as Doc).restore!.pki, caPath);
+  t.equal((run.results as Doc).restore!.pki, [unit.etcd.tls!.ca, unit.etcd.tls!.cert].join(','), 'the CA and certificate a default unencrypted archive bundles');
   t.equal(await readFile(caPath, 'utf8'), original, 'the bundled CA is back');
   t.equal((await stat(caPath)).mode & 0o777, mode, 'with the mode it had');
   const kept = (await listDir(join(caPath, '..'))).find((n) => n.startsWith(`${caPath.split('/').at(-1)}.pre-restore-`));
-  t.ok(kept, 'the file it replaced is kept');
+  t.equal(await readFile(join(caPath, '..', kept ?? 'none'), 'utf8'), `${original}\n# changed after the snapshot\n`, 'the file it replaced is kept, as it was');
 });

@@ -1,11 +1,17 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { copyFile, readdir, stat, truncate } from 'node:fs/promises';
+import { copyFile, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { SYSTEMCTL_DIR } from '../helpers/etcd-service.ts';
+import type { EtcdServer } from '../helpers/etcd-server.ts';
 import { startCluster } from '../helpers/etcd-server.ts';
 import { createJujuSim, runDispatch } from '../helpers/juju-sim.ts';
 import { CHARM_DIR, configFor, listDir, tempDir } from '../support/charm-run.ts';
 import { restoreUnit, snapshotPath } from '../support/restore-unit.ts';
+
+// The revision a member reports.
+const revisionOf = async (member: EtcdServer): Promise<number> =>
+  (JSON.parse(await member.etcdctl(['endpoint', 'status', '-w', 'json'])) as { Status: { header: { revision: number } } }[])[0]!.Status.header.revision;
 
 t.test('refused before etcd is touched', async (t) => {
   const unit = await restoreUnit(t);
@@ -14,6 +20,7 @@ t.test('refused before etcd is touched', async (t) => {
   const dir = await tempDir(t, 'hostile');
   const parent = dirname(unit.etcd.dataDir);
   const parentBefore = await listDir(parent);
+  const grandBefore = await listDir(dirname(parent));
   await unit.etcd.put('/registry/still-here', 'yes');
 
   const bareFlipped = join(dir, 'flipped.db');
@@ -29,33 +36,46 @@ t.test('refused before etcd is touched', async (t) => {
   };
   const member = (kind: string) =>
     `import sys,tarfile,io\nt=tarfile.open(sys.argv[1],'w:gz')\ni=tarfile.TarInfo(${kind})\n`;
-  const dotdot = python('dotdot.tar.gz', `${member("'../x'")}d=b'hello'\ni.size=len(d)\nt.addfile(i,io.BytesIO(d))\nt.close()`);
-  const absolute = python('absolute.tar.gz', `${member("'/tmp/etcd-agent-evil-absolute'")}d=b'hello'\ni.size=len(d)\nt.addfile(i,io.BytesIO(d))\nt.close()`);
+  const withMember = (file: string, name: string): string => python(file, `${member(JSON.stringify(name))}d=b'hello'\ni.size=len(d)\nt.addfile(i,io.BytesIO(d))\nt.close()`);
+  // An escape from <parent>/.etcd-agent-restore-*/unpacked would land beside the data dir (../../x) or above it.
+  const dotdot = withMember('dotdot.tar.gz', '../x');
+  const escape = withMember('escape.tar.gz', '../../x');
+  const higher = withMember('higher.tar.gz', '../../../x');
+  // An absolute member aimed at this test's own directory, where the test can look.
+  const evil = join(dir, 'evil-absolute');
+  const absolute = withMember('absolute.tar.gz', evil);
   const symlink = python('symlink.tar.gz', `${member("'db'")}i.type=tarfile.SYMTYPE\ni.linkname='/etc/passwd'\nt.addfile(i)\nt.close()`);
 
-  const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['a flipped byte in db', { source: bareFlipped }, /fails etcd's integrity hash/],
-    ['a truncated archive', { source: truncated }, /truncated or corrupt/],
-    ['a wrong sha256', { source: good, sha256: 'a'.repeat(64) }, /its SHA-256 is [0-9a-f]{64}, not the expected a{64}/],
-    ['a malformed sha256', { source: good, sha256: 'xyz' }, /sha256="xyz": must be 64 hex digits/],
-    ['a member ../x', { source: dotdot }, /\.\.\/x/],
-    ['an absolute member', { source: absolute }, /etcd-agent-evil-absolute/],
-    ['a symlink member', { source: symlink }, /link|symbolic/i],
-    ['a missing file', { source: join(dir, 'nope.tar.gz') }, /does not exist/],
-    ['an unknown name', { source: 'etcd-snapshot-1999-01-01-00.00.00.tar.gz' }, /no snapshot named/],
+  const goodSha = execFileSync('sha256sum', [good], { encoding: 'utf8' }).split(' ')[0];
+  const searched = [...new Set([unit.snapshotDir, unit.backupDir])].join(' or ');
+  // Each refusal is named exactly: a message that matched any refusal would prove nothing.
+  const cases: [string, Record<string, unknown>, string | RegExp][] = [
+    ['a flipped byte in db', { source: bareFlipped }, `refusing ${bareFlipped}: the db fails etcd's integrity hash (a changed byte); this snapshot is damaged, use another one`],
+    ['a truncated archive', { source: truncated }, new RegExp(`^${truncated.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is truncated or corrupt \\([^)]+\\); refused, copy it again or use another snapshot$`)],
+    ['a wrong sha256', { source: good, sha256: 'a'.repeat(64) }, `refusing ${good}: its SHA-256 is ${goodSha}, not the expected ${'a'.repeat(64)}; check that you have the right file and that it was copied whole`],
+    ['a member ../x', { source: dotdot }, `refusing ${dotdot}: member "../x" escapes the archive`],
+    ['a member ../../x', { source: escape }, `refusing ${escape}: member "../../x" escapes the archive`],
+    ['a member ../../../x', { source: higher }, `refusing ${higher}: member "../../../x" escapes the archive`],
+    ['an absolute member', { source: absolute }, `refusing ${absolute}: member "${evil}" has an absolute path`],
+    ['a symlink member', { source: symlink }, `refusing ${symlink}: member "db" is a symbolic link; only regular files are accepted`],
+    ['a missing file', { source: join(dir, 'nope.tar.gz') }, `source ${join(dir, 'nope.tar.gz')} does not exist or is not a file on this unit; run list-snapshots to see what is here`],
+    ['an unknown name', { source: 'etcd-snapshot-1999-01-01-00.00.00.tar.gz' }, `no snapshot named "etcd-snapshot-1999-01-01-00.00.00.tar.gz" in ${searched}; run list-snapshots to see what is here`],
   ];
   for (const [name, params, message] of cases) {
     const run = await unit.run('restore', { target: unit.backupDir, ...params });
     t.equal(run.status, 'failed', name);
-    t.match(run.message, message, name);
-    t.notMatch(run.message, /\n/, `${name}: one line`);
+    if (typeof message === 'string') t.equal(run.message, message, name);
+    else t.match(run.message, message, name);
   }
+  const malformed = await unit.run('restore', { target: unit.backupDir, source: good, sha256: 'xyz' });
+  t.equal(malformed.status, 'failed');
+  t.equal(malformed.message?.startsWith('invalid param sha256="xyz": '), true, malformed.message ?? '');
   t.notMatch(await unit.systemctlCalls(), /\bstop\b/, 'etcd was never stopped');
   t.equal(await unit.etcd.get('/registry/still-here'), 'yes', 'etcd still serves its data');
-  t.same(await listDir(parent), parentBefore, 'nothing left beside the data dir');
-  t.same(await listDir(unit.backupDir), [], 'no safety copy for a refused restore');
-  t.same(await readdir(dirname(dir)).then((names) => names.filter((n) => n === 'x')), [], 'no ../x written');
-  await t.rejects(stat('/tmp/etcd-agent-evil-absolute'), 'no absolute member written');
+  t.strictSame(await listDir(parent), parentBefore, 'nothing left beside the data dir: no x from ../../x');
+  t.strictSame(await listDir(dirname(parent)), grandBefore, 'no x from ../../../x above it');
+  t.strictSame(await listDir(unit.backupDir), [], 'no safety copy for a refused restore');
+  t.strictSame((await listDir(dir)).includes('evil-absolute'), false, 'no absolute member written');
 });
 
 t.test('refused when etcd has more than one member (a real three-member cluster, no relation data)', async (t) => {
@@ -67,10 +87,15 @@ t.test('refused when etcd has more than one member (a real three-member cluster,
   const snap = await runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: 'actions/snapshot' });
   t.equal(snap.status, 'completed', snap.message ?? '');
   await sim.setup({ params: { source: snapshotPath(snap), target: join(target, 'backups') } });
-  const run = await runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: 'actions/restore' });
+  const before = await Promise.all(members.map(async (m) => [await m.count(''), await revisionOf(m)]));
+  // The systemctl stand-in on PATH records every call: a refused restore makes none.
+  const systemctlDir = await tempDir(t, 'cluster-systemctl');
+  const env = { SYSTEMCTL_SIM_DIR: systemctlDir, PATH: `${SYSTEMCTL_DIR}:${sim.env().PATH}` };
+  const run = await runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: 'actions/restore', env });
   t.equal(run.status, 'failed');
   t.match(run.message, /refusing to restore: etcd has 3 units\/members .*3 etcd member\(s\).*juju remove-unit etcd\/N.*juju add-unit etcd/);
-  t.equal(await members[0]!.count('/'), await members[1]!.count('/'), 'the cluster is untouched');
+  t.strictSame(await Promise.all(members.map(async (m) => [await m.count(''), await revisionOf(m)])), before, 'every member holds what it held, at the same revision');
+  t.strictSame(await listDir(systemctlDir), [], 'no systemctl call at all');
 });
 
 t.test('refused when a peer unit is on the cluster relation', async (t) => {

@@ -70,6 +70,18 @@ const flip = (bytes: Buffer, at: number): Buffer => {
   return copy;
 };
 
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+// Changes one base64 character of the header into another base64 character, so the header still parses and only
+// the key material is wrong (an XOR could turn 'A' into '@', which the parser refuses as a damaged header).
+const flipBase64 = (bytes: Buffer, at: number): Buffer => {
+  const copy = Buffer.from(bytes);
+  const char = String.fromCharCode(copy[at]!);
+  if (!BASE64.includes(char)) throw new Error(`byte ${at} of the header is ${JSON.stringify(char)}, not base64`);
+  copy[at] = BASE64.charCodeAt((BASE64.indexOf(char) + 1) % BASE64.length);
+  return copy;
+};
+
 const failure = async (work: Promise<unknown>): Promise<Error> => {
   try {
     await work;
@@ -146,7 +158,7 @@ t.test('a damaged or truncated file fails', async (t) => {
   const cases: [string, Buffer, RegExp][] = [
     ['a flipped payload byte', flip(cipher, 5 * MiB), /damaged or truncated, its encrypted data failed authentication/],
     ['a flipped last byte', flip(cipher, -1), /failed authentication/],
-    ['a flipped stanza byte', flip(cipher, 40), /does not match any recipient.*or its header is damaged/],
+    ['a flipped stanza byte', flipBase64(cipher, 40), /does not match any recipient.*or its header is damaged/],
     ['a flipped version byte', flip(cipher, 3), /not an age-encrypted file/],
     ['a flipped MAC byte', flip(cipher, headerEnd + 6), /age header is damaged/],
     ['a truncated tail', cipher.subarray(0, cipher.length - 100), /failed authentication/],
@@ -291,15 +303,10 @@ t.test('interoperates with the age CLI both ways', async (t) => {
   t.match(wrong, { name: 'AgentError', message: /does not match any recipient/ });
 });
 
-t.test('throughput on ~50 MB', async (t) => {
+t.test('a 50 MiB archive round-trips through age as a stream', async (t) => {
+  // Speed is measured by npm run bench, never asserted here.
   const total = 50 * MiB;
   const file = join(base, 'bench.age');
-  let started = performance.now();
   const hash = await encryptTo(file, [alice.recipient], total);
-  const encryptRate = total / MiB / ((performance.now() - started) / 1000);
-  started = performance.now();
   t.equal(await decryptHash(createReadStream(file), alice.identity), hash);
-  const decryptRate = total / MiB / ((performance.now() - started) / 1000);
-  t.comment(`age encrypt ${encryptRate.toFixed(1)} MiB/s, decrypt ${decryptRate.toFixed(1)} MiB/s (50 MiB, file on ${tmpdir()})`);
-  t.ok(encryptRate > 10 && decryptRate > 10, 'no pathological slowdown');
 });

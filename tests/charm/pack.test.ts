@@ -99,5 +99,6 @@ t.test("snapshot through the unpacked charm's dispatch, on the charm's own Node"
   t.ok(existsSync(path), 'the archive exists');
   t.equal(snapshot.sha256, execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0], 'sha256 reported is the file on disk');
   t.equal(execFileSync('sha256sum', ['-c', `${path}.sha256`], { cwd: target, encoding: 'utf8' }).trim(), `${path.split('/').at(-1)}: OK`);
-  t.match(snapshot, { 'member-count': '1', 'cluster-id': /^[0-9a-f]+$/ }, 'the etcd3 client (gRPC, protos from proto/etcd3) answered');
+  t.equal(snapshot['member-count'], '1', 'the etcd3 client (gRPC, protos from proto/etcd3) answered');
+  t.equal(/^[0-9a-f]+$/.test(snapshot['cluster-id'] ?? ''), true, `cluster-id ${snapshot['cluster-id']} is hex`);
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import t from 'tap';
 import { chmod, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -12,6 +13,7 @@ import { VERIFY_SCRATCH_PREFIX, verifySnapshot } from '../../src/engine/verify-s
 import { normalizeConfig } from '../../src/config/normalize-config.ts';
 import { loadCharmFiles } from '../../src/charm/charm-files.ts';
 import { execaRunner } from '../../src/process/execa-runner.ts';
+import { systemClock } from '../../src/clock/clock.ts';
 import { seedKubernetesKeys, startEtcd } from '../helpers/etcd-server.ts';
 import { CHARM_DIR, configFor, tempDir } from '../support/charm-run.ts';
 
@@ -43,7 +45,7 @@ t.test('a port taken meanwhile: restored again on new ports, then it answers as 
   let picks = 0;
   const pickPorts = async () => (++picks === 1 ? [(await freeLoopbackPorts(1))[0]!, taken] : freeLoopbackPorts(2));
   const scratch = await tempDir(t, 'throwaway-retry');
-  const member = await launchThrowawayEtcd({ etcd: client, runner: execaRunner }, {
+  const member = await launchThrowawayEtcd({ etcd: client, runner: execaRunner, clock: systemClock }, {
     binary: resolveEtcdServer(config), db, skipHashCheck: false, scratch, startTimeoutMs: 20_000, pickPorts,
   });
   t.equal(member.attempts, 2, 'the second start worked');
@@ -58,7 +60,7 @@ t.test('a port taken meanwhile: restored again on new ports, then it answers as 
 t.test('verifySnapshot as a drill would call it: a bare db, outcome with counts and time', async (t) => {
   const parent = await tempDir(t, 'throwaway-drill');
   const lines: string[] = [];
-  const outcome = await verifySnapshot({ etcd: client, runner: execaRunner, progress: async (line) => void lines.push(line) }, {
+  const outcome = await verifySnapshot({ etcd: client, runner: execaRunner, clock: systemClock, progress: async (line) => void lines.push(line) }, {
     source: db, snapshotDir: work, etcdPath: '', scratchParent: parent, startTimeoutMs: 20_000, requestTimeoutMs: 5_000,
   });
   t.equal(outcome.ok, true, outcome.reason ?? 'ok');
@@ -69,7 +71,7 @@ t.test('verifySnapshot as a drill would call it: a bare db, outcome with counts 
   t.same(await readdir(parent), [], `nothing left under ${VERIFY_SCRATCH_PREFIX}*`);
   t.comment(`verify of a ${outcome.totalKeys}-key bare db took ${outcome.seconds}s`);
 
-  const missing = await verifySnapshot({ etcd: client, runner: execaRunner, progress: async () => undefined }, {
+  const missing = await verifySnapshot({ etcd: client, runner: execaRunner, clock: systemClock, progress: async () => undefined }, {
     source: db, snapshotDir: work, etcdPath: '/nonexistent/etcd', scratchParent: parent, startTimeoutMs: 20_000, requestTimeoutMs: 5_000,
   });
   t.match(missing, { ok: false, reason: /the etcd server binary \/nonexistent\/etcd was not found or is not executable; install etcd or set etcd-path/ });
@@ -84,7 +86,7 @@ t.test('the server binary: a snap launcher is refused, a missing one is named', 
   await symlink(join(dir, 'snap'), join(dir, 'etcd'));
   t.throws(() => resolveEtcdServer({ etcdPath: join(dir, 'etcd') }), /is a snap launcher that runs etcd with the unit's own config file; set etcd-path=\/snap\/etcd\/current\/bin\/etcd/);
   t.throws(() => resolveEtcdServer({ etcdPath: '/nonexistent/etcd' }), /\/nonexistent\/etcd was not found or is not executable/);
-  t.equal(resolveEtcdServer({ etcdPath: '' }), '/usr/bin/etcd', 'etcd on PATH when there is no snap');
+  t.equal(resolveEtcdServer({ etcdPath: '' }), execFileSync('sh', ['-c', 'command -v etcd'], { encoding: 'utf8' }).trim(), 'etcd on PATH when there is no snap');
 });
 
 t.test('start(): a missing program ends at once with notFound; stop() of an exited process resolves', async (t) => {
