@@ -140,6 +140,79 @@ t.test('relation, config, leader, secret and address tools', async (t) => {
   t.ok((await sim.read()).calls.some((c) => c.includes('secret-key')), 'argv is recorded');
 });
 
+t.test('-- ends the options: free text after it may begin with -, and is taken as it is', async (t) => {
+  const sim = await withSim(t);
+  t.strictSame(await tool(sim, 'action-fail', ['--', '-x is not a flag']), { code: 0, stdout: '', stderr: '' });
+  t.equal((await sim.read()).message, '-x is not a flag');
+  t.strictSame(await tool(sim, 'action-fail', ['--', '--help']), { code: 0, stdout: '', stderr: '' });
+  t.equal((await sim.read()).message, '--help');
+  t.equal((await tool(sim, 'action-log', ['--', '-5% left', '--', 'done'])).code, 0);
+  t.equal((await tool(sim, 'status-set', ['--', 'blocked', '-etcd is down'])).code, 0);
+  t.equal((await tool(sim, 'status-set', ['waiting', '--', '--application'])).code, 0, 'interspersed: -- may follow the status');
+  t.equal((await tool(sim, 'juju-log', ['--log-level', 'DEBUG', '--', '-h'])).code, 0);
+  const s = await sim.read();
+  t.strictSame(s.actionLogs, ['-5% left -- done']);
+  t.strictSame(s.statusHistory, [{ status: 'blocked', message: '-etcd is down' }, { status: 'waiting', message: '--application' }]);
+  t.strictSame(s.logs, [{ level: 'DEBUG', message: '-h' }]);
+});
+
+t.test('without --, a message that begins with - is parsed as options, as gnuflag does', async (t) => {
+  const sim = await withSim(t);
+  const cases: [string, string[], string][] = [
+    ['action-fail', ['-x is not a flag'], 'ERROR option provided but not defined: -x\n'],
+    ['action-fail', ['--force it'], 'ERROR option provided but not defined: --force it\n'],
+    ['action-log', ['-5% left'], 'ERROR option provided but not defined: -5\n'],
+    ['status-set', ['blocked', '-etcd is down'], 'ERROR option provided but not defined: -e\n'],
+    ['status-set', ['--application=maybe', 'active'], 'ERROR invalid boolean option application: strconv.ParseBool: parsing "maybe": invalid syntax\n'],
+    ['juju-log', ['--log-level'], 'ERROR option needs an argument: --log-level\n'],
+    ['juju-log', ['--=x', 'm'], 'ERROR empty option in argument "--=x"\n'],
+    ['action-fail', ['a', 'b'], 'ERROR unrecognized args: ["b"]\n'],
+  ];
+  for (const [name, args, stderr] of cases) {
+    t.strictSame(await tool(sim, name, args), { code: 2, stdout: '', stderr }, `${name} ${args.join(' ')}`);
+  }
+  const s = await sim.read();
+  t.strictSame([s.failed, s.actionLogs, s.statusHistory, s.logs], [false, [], [], []], 'nothing was recorded');
+});
+
+t.test('without --, -h or --help prints the usage and exits 0 without doing anything, as Juju does', async (t) => {
+  const sim = await withSim(t);
+  t.strictSame(await tool(sim, 'action-fail', ['-hopeless: etcd is down']), { code: 0, stdout: 'Usage: action-fail [options]\n', stderr: '' });
+  t.strictSame(await tool(sim, 'status-set', ['blocked', '--help']), { code: 0, stdout: 'Usage: status-set [options]\n', stderr: '' });
+  t.equal((await tool(sim, 'config-get', ['-ah'], {})).stdout, 'Usage: config-get [options]\n', 'after a bool in the same cluster too');
+  const s = await sim.read();
+  t.strictSame([s.failed, s.message, s.statusHistory], [false, undefined, []], 'the action is not failed and no status is set');
+});
+
+t.test('short options cluster and take the rest of their argument as a value, as gnuflag does', async (t) => {
+  const sim = await withSim(t, { relations: { cluster: { 'cluster:1': ['etcd/1'] } }, config: { a: null } });
+  t.equal((await tool(sim, 'relation-list', ['-rcluster:1', '--format=json'], {})).stdout, '["etcd/1"]\n');
+  t.equal((await tool(sim, 'relation-list', ['--r', 'cluster:1', '--format', 'json'], {})).stdout, '["etcd/1"]\n', 'one name space for - and --');
+  t.equal((await tool(sim, 'juju-log', ['-lWARNING', 'w'])).code, 0);
+  t.equal((await tool(sim, 'config-get', ['-a', '--format=json'], {})).stdout, '{"a":null}\n');
+  t.strictSame(await tool(sim, 'status-set', ['--application=False', 'active', 'm']), { code: 0, stdout: '', stderr: '' });
+  const s = await sim.read();
+  t.strictSame(s.logs, [{ level: 'WARNING', message: 'w' }]);
+  t.strictSame(s.statusHistory, [{ status: 'active', message: 'm' }], '--application=False is false');
+});
+
+t.test('network-get answers for the bindings the charm declares, shaped as Juju prints it', async (t) => {
+  const sim = await withSim(t, { address: '10.0.0.5', relations: { cluster: { 'cluster:1': [] } } });
+  const charm = { JUJU_CHARM_DIR: process.cwd() };
+  t.strictSame(await tool(sim, 'network-get', ['cluster', '--bind-address', '--format=json'], charm), { code: 0, stdout: '"10.0.0.5"\n', stderr: '' });
+  t.equal((await tool(sim, 'network-get', ['cluster', '--bind-address'], charm)).stdout, '10.0.0.5\n');
+  t.strictSame(JSON.parse((await tool(sim, 'network-get', ['--format=json', 'cluster'], charm)).stdout), {
+    'bind-addresses': [{ 'mac-address': '', 'interface-name': 'eth0', addresses: [{ hostname: '', value: '10.0.0.5', cidr: '10.0.0.5/32' }] }],
+    'egress-subnets': ['10.0.0.5/32'],
+    'ingress-addresses': ['10.0.0.5'],
+  });
+  t.equal((await tool(sim, 'network-get', ['cluster', '--bind-address', '--ingress-address', '--format=json'], charm)).stdout, '{"bind-address":"10.0.0.5","ingress-address":"10.0.0.5"}\n');
+  t.strictSame(await tool(sim, 'network-get', ['db', '--bind-address'], charm), { code: 1, stdout: '', stderr: 'ERROR no network config found for binding "db"\n' });
+  t.strictSame(await tool(sim, 'network-get', [], charm), { code: 2, stdout: '', stderr: 'ERROR no arguments specified\n' });
+  t.strictSame(await tool(sim, 'network-get', ['cluster', '-r', 'cluster:9'], charm), { code: 2, stdout: '', stderr: 'ERROR invalid value "cluster:9" for option -r: relation not found\n' });
+  t.strictSame(await tool(sim, 'network-get', ['cluster', '--primary-address', '--bind-address'], charm), { code: 1, stdout: '', stderr: 'ERROR --primary-address must be the only flag specified\n' });
+});
+
 const fakeCharm = async (t: Test, script: string): Promise<string> => {
   const dir = await mkdtemp(join(tmpdir(), 'fake-charm-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));

@@ -20,6 +20,7 @@ export interface HookTools {
   relationList(relationId: string): Promise<string[]>;
   resourceGet(name: string): Promise<string | undefined>;
   isLeader(): Promise<boolean>;
+  // The address this unit listens on and advertises to its peers: the `cluster` binding's bind address (network-get).
   privateAddress(): Promise<string>;
   // refresh: move to the secret's latest revision (after a rotation) instead of the one last seen.
   secretGet(id: string, options?: { refresh?: boolean }): Promise<Record<string, string>>;
