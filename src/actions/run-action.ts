@@ -3,7 +3,8 @@ import type { CharmFiles } from '../charm/charm-files.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { normalizeConfig } from '../config/normalize-config.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
-import { AgentError, UsageError, oneLine } from '../errors/agent-error.ts';
+import { UsageError, oneLine } from '../errors/agent-error.ts';
+import { describeErrorChain } from '../errors/error-chain.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ServiceManager } from '../system/service-manager.ts';
@@ -47,7 +48,7 @@ export const runAction = async (name: string, deps: ActionDeps): Promise<ActionO
     const etcd = deps.makeEtcd(config);
     const run = () =>
       action.run({ params, config, tools, log, clock: deps.clock, place: deps.place, service: deps.service, runner: deps.runner, etcd, progress });
-    const guard = unitGuard(config, { lock: await deps.makeLock(config), etcd, service: deps.service, now: () => deps.clock.now(), progress });
+    const guard = unitGuard(config, { lock: await deps.makeLock(config), etcd, service: deps.service, clock: deps.clock, progress });
     let results;
     if (action.exclusive) {
       results = await withUnitLock(guard, name, { waitMs: config.lockTimeoutMs }, run);
@@ -64,7 +65,7 @@ export const runAction = async (name: string, deps: ActionDeps): Promise<ActionO
     const message = oneLine(error);
     log.error(`action ${name} failed: ${message}`);
     if (error instanceof RecoveryBlockedError) await tools.statusSet('blocked', message).catch(() => undefined);
-    if (!(error instanceof AgentError) && error instanceof Error && error.stack) log.debug(error.stack);
+    log.debug(`action ${name} failed; the error and its causes:\n${describeErrorChain(error).join('\n')}`);
     await tools.actionFail(message).catch((e: unknown) => log.error(`action-fail itself failed: ${oneLine(e)}`));
     return error instanceof UsageError ? 'usage' : 'failed';
   }

@@ -7,6 +7,19 @@ export type ParamHints = Record<string, Record<string, string>>;
 
 const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false });
 
+// Values a JSON Schema type cannot express, checked wherever an action declares the param; an empty value means "none".
+const FORMATS: Record<string, { valid: (value: string) => boolean; rule: string }> = {
+  sha256: { valid: (value) => /^[0-9a-f]{64}$/.test(value.trim().toLowerCase()), rule: 'must be 64 hex digits as sha256sum prints them' },
+};
+
+const checkFormats = (spec: ActionSpec, params: Record<string, unknown>): void => {
+  for (const [name, { valid, rule }] of Object.entries(FORMATS)) {
+    const value = params[name];
+    if (!(name in spec.params) || typeof value !== 'string' || value.trim() === '') continue;
+    if (!valid(value)) throw new UsageError(`invalid param ${name}=${JSON.stringify(value)}: ${rule}`);
+  }
+};
+
 const describe = (error: ErrorObject, params: Record<string, unknown>): string => {
   if (error.keyword === 'additionalProperties') {
     const extra = String((error.params as { additionalProperty: string }).additionalProperty);
@@ -24,7 +37,7 @@ const describe = (error: ErrorObject, params: Record<string, unknown>): string =
   return `invalid param ${name}=${got}: ${error.message ?? 'not valid'}`;
 };
 
-// Checks params against the action's schema in actions.yaml and fills in defaults.
+// Checks params against the action's schema in actions.yaml and fills in defaults; every refusal is a UsageError.
 export const validateParams = (
   action: string,
   spec: ActionSpec,
@@ -47,5 +60,6 @@ export const validateParams = (
     const first = validate.errors?.[0];
     throw new UsageError(`${action}: ${first ? describe(first, params) : 'params are not valid'}`);
   }
+  checkFormats(spec, params);
   return params;
 };

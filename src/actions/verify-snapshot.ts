@@ -31,7 +31,7 @@ export const verifySnapshotAction: ActionDefinition = {
   async run(context) {
     const { config, tools } = context;
     const outcome = await verifySnapshot(
-      { etcd: context.etcd, runner: context.runner, progress: context.progress },
+      { etcd: context.etcd, runner: context.runner, clock: context.clock, progress: context.progress },
       {
         source: String(context.params.source ?? '').trim(),
         snapshotDir: config.snapshotDir,

@@ -5,7 +5,7 @@ import type { Manifest } from '../archive/manifest.ts';
 import { extractSnapshot, type ExtractedSnapshot } from '../archive/read-archive.ts';
 import type { UnpackLimit } from '../archive/unpack-tar.ts';
 import type { EtcdClient, SnapshotStatus } from '../etcd/etcd-client.ts';
-import { AgentError } from '../errors/agent-error.ts';
+import { AgentError, UsageError } from '../errors/agent-error.ts';
 
 // A snapshot that passed every check and sits unpacked in scratch.
 export interface InspectedSnapshot {
@@ -46,7 +46,7 @@ export const inspectSnapshot = async (
   limit: UnpackLimit = { maxBytes: MAX_DB_BYTES },
 ): Promise<InspectedSnapshot> => {
   const expected = expectedSha256.trim().toLowerCase();
-  if (expected && !SHA256.test(expected)) throw new AgentError(`invalid param sha256="${expectedSha256}": must be 64 hex digits as sha256sum prints them`);
+  if (expected && !SHA256.test(expected)) throw new UsageError(`invalid param sha256="${expectedSha256}": must be 64 hex digits as sha256sum prints them`);
   const extracted = await extractSnapshot(path, scratch, { ...limit, identity });
   if (expected && extracted.sha256 !== expected) {
     throw new AgentError(`refusing ${path}: its SHA-256 is ${extracted.sha256}, not the expected ${expected}; check that you have the right file and that it was copied whole`);

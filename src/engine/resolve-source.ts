@@ -43,7 +43,7 @@ const download = async (remote: SnapshotStore, name: string, options: SourceOpti
       createWriteStream(path, { flags: 'wx', mode: 0o600 }),
     );
   } catch (error) {
-    throw new AgentError(`downloading ${entry.location} failed: ${oneLine(error)}`);
+    throw new AgentError(`downloading ${entry.location} failed: ${oneLine(error)}`, { cause: error });
   }
   const { sha256 } = tap.result();
   if (entry.sha256 && entry.sha256 !== sha256) {

@@ -87,7 +87,7 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
   for (const path of await removeLeftovers(parent)) await progress(`removed ${path}, left by a run that died`);
   const names = restoreNames(request.dataDir, deps.clock.now());
   const scratch = await mkdtemp(join(parent, `.etcd-agent-restore-${RUN_TAG}-`));
-  const settle: SettleDeps = { etcd, service, now: () => deps.clock.now(), progress, healthTimeoutMs: request.healthTimeoutMs };
+  const settle: SettleDeps = { etcd, service, clock: deps.clock, progress, healthTimeoutMs: request.healthTimeoutMs };
   let journal: RestoreJournal | undefined;
   let swapped = false;
   try {
@@ -121,7 +121,7 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
           recipients: request.recipients,
           includePaths: request.includePaths,
         }).catch((error: unknown) => {
-          throw new AgentError(`the safety snapshot of the current data failed, nothing was changed: ${oneLine(error)}; fix it or pass skip-backup=true`);
+          throw new AgentError(`the safety snapshot of the current data failed, nothing was changed: ${oneLine(error)}; fix it or pass skip-backup=true`, { cause: error });
         });
       } else {
         backupSkipped = `etcd did not answer, so no safety snapshot was taken; the current data directory is kept as ${names.previous}`;
@@ -181,7 +181,7 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
       await enterPhase(journal, 'swapped', deps.clock.now());
       await progress(`starting ${request.serviceName} on the restored data`);
       await service.start(request.serviceName);
-      const cluster = await waitHealthy(etcd, request.healthTimeoutMs);
+      const cluster = await waitHealthy(etcd, deps.clock, request.healthTimeoutMs);
       await checkRestored(settle, journal, cluster.revision);
       await removeJournal(request.dataDir);
       return {
@@ -200,22 +200,31 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
       throw await rollBack(settle, journal, error);
     }
   } catch (error) {
-    if (journal && !swapped) await undoBeforeSwap(settle, journal);
-    if (isNoSpace(error) && !(error instanceof AgentError)) throw noSpaceError(parent, names.fresh, error);
-    throw error;
+    const failure = isNoSpace(error) && !(error instanceof AgentError) ? noSpaceError(parent, names.fresh, error) : error;
+    const notRestarted = journal && !swapped ? await undoBeforeSwap(settle, journal) : undefined;
+    if (notRestarted) throw new AgentError(`${oneLine(failure)}; and etcd could not be started again (${notRestarted}): run systemctl start ${request.serviceName}`, { cause: failure });
+    throw failure;
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 };
 
 // Before the swap the data is untouched: the fresh dir goes, etcd is started again if the restore had stopped it,
-// and the journal is removed.
-const undoBeforeSwap = async (deps: SettleDeps, journal: RestoreJournal): Promise<void> => {
+// and the journal is removed. Returns why etcd could not be started again, if it could not.
+const undoBeforeSwap = async (deps: SettleDeps, journal: RestoreJournal): Promise<string | undefined> => {
   await rm(journal.fresh, { recursive: true, force: true });
+  let notStarted: string | undefined;
   if (journal.phase === 'stopping' && !(await deps.service.isActive(journal.service).catch(() => false))) {
-    await deps.service.start(journal.service).catch(() => undefined);
+    notStarted = await deps.service.start(journal.service).then(() => undefined, (error: unknown) => oneLine(error));
   }
   await removeJournal(journal.dataDir).catch(() => undefined);
+  return notStarted;
+};
+
+// Where the previous data is now, as the disk says: still at its kept name, or already back in place.
+const whereThePreviousDataIs = async (journal: RestoreJournal): Promise<string> => {
+  if (!journal.hadData) return 'there was no previous data';
+  return (await exists(journal.previous)) ? `the previous data is at ${journal.previous}` : `the previous data is back in ${journal.dataDir}`;
 };
 
 // Puts the previous data back, starts etcd on it, and explains what happened; the journal stays if that fails too.
@@ -226,8 +235,9 @@ const rollBack = async (deps: SettleDeps, journal: RestoreJournal, cause: unknow
     await rollBackRestore(deps, journal, reason);
   } catch (rollbackError) {
     return new AgentError(
-      `restore failed: ${reason}; ROLLBACK FAILED too: ${oneLine(rollbackError)}; the previous data is at ${journal.hadData ? journal.previous : '(none)'}: run ${await fixCommand(journal)}`,
+      `restore failed: ${reason}; ROLLBACK FAILED too: ${oneLine(rollbackError)}; ${await whereThePreviousDataIs(journal)}: run ${await fixCommand(journal)}`,
+      { cause: new AggregateError([cause, rollbackError], 'the restore and its rollback failed') },
     );
   }
-  return new AgentError(`restore failed: ${reason}; previous data restored and etcd started again (the failed attempt is kept at ${journal.failed})`);
+  return new AgentError(`restore failed: ${reason}; previous data restored and etcd started again (the failed attempt is kept at ${journal.failed})`, { cause });
 };

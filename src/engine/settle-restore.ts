@@ -1,4 +1,5 @@
 import { rename, rm } from 'node:fs/promises';
+import type { Clock } from '../clock/clock.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
 import type { ServiceManager } from '../system/service-manager.ts';
@@ -10,7 +11,7 @@ import { waitHealthy } from './wait-healthy.ts';
 export interface SettleDeps {
   etcd: EtcdClient;
   service: ServiceManager;
-  now(): Date;
+  clock: Clock;
   progress(message: string): Promise<void>;
   healthTimeoutMs: number;
 }
@@ -18,7 +19,7 @@ export interface SettleDeps {
 // Starts etcd unless it already runs, and waits until it answers.
 const startAndWait = async (deps: SettleDeps, service: string): Promise<number> => {
   if (!(await deps.service.isActive(service))) await deps.service.start(service);
-  return (await waitHealthy(deps.etcd, deps.healthTimeoutMs)).revision;
+  return (await waitHealthy(deps.etcd, deps.clock, deps.healthTimeoutMs)).revision;
 };
 
 // Checks that etcd serves the restored data: at least the snapshot's revision, and its key count when known.
@@ -50,10 +51,12 @@ export const fixCommand = async (journal: RestoreJournal): Promise<string> => {
 export const rollBackRestore = async (deps: SettleDeps, journal: RestoreJournal, reason: string): Promise<void> => {
   if (journal.phase !== 'rolling-back') {
     journal.reason = reason;
-    await enterPhase(journal, 'rolling-back', deps.now());
+    await enterPhase(journal, 'rolling-back', deps.clock.now());
   }
   await deps.progress(`putting the previous data back (${reason})`);
   await deps.service.stop(journal.service).catch(() => undefined);
+  // Never move a data dir out from under a running etcd.
+  if (await deps.service.isActive(journal.service)) throw new AgentError(`${journal.service} is still active after systemctl stop; no data was moved`);
   await undoPki(journal);
   const previous = await exists(journal.previous);
   // With previous data gone from its kept name it is already back in place: move nothing.

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Clock } from '../clock/clock.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import { freeLoopbackPorts } from './loopback-ports.ts';
 import { loopbackUrl, PortTaken, startMember, THROWAWAY_NAME, type StartedMember } from './throwaway-member.ts';
 
-// What a throwaway etcd needs: snapshot restore (etcdctl/etcdutl) and a way to start the server.
+// What a throwaway etcd needs: snapshot restore (etcdctl/etcdutl), a way to start the server, the clock its waits go by.
 export interface ThrowawayDeps {
   etcd: Pick<EtcdClient, 'restore'>;
   runner: Pick<CommandRunner, 'start'>;
+  clock: Clock;
 }
 
 // Which snapshot to serve, from where, and how long it may take to answer.
@@ -52,7 +54,7 @@ export const launchThrowawayEtcd = async (deps: ThrowawayDeps, options: Throwawa
       bumpRevision: 0,
     });
     try {
-      const member = await startMember(deps.runner, {
+      const member = await startMember(deps, {
         binary: options.binary,
         dataDir,
         clientPort,

@@ -1,3 +1,4 @@
+import type { Clock } from '../clock/clock.ts';
 import type { ClusterInfo } from '../etcd/etcd-client.ts';
 import { readClusterInfo } from '../etcd/cluster-info.ts';
 import { withEtcd3 } from '../etcd/etcd3-session.ts';
@@ -16,6 +17,12 @@ export interface MemberSpec {
   peerPort: number;
   clusterToken: string;
   startTimeoutMs: number;
+}
+
+// What starting a member needs: a way to start the server, and the clock its waits go by.
+export interface MemberDeps {
+  runner: Pick<CommandRunner, 'start'>;
+  clock: Clock;
 }
 
 // A throwaway member that answered; stop() ends it (idempotent).
@@ -71,11 +78,9 @@ const memberArgs = (spec: MemberSpec): string[] => {
 
 const lastLine = (text: string): string => text.trim().split('\n').at(-1)?.trim().slice(0, 400) ?? '';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 // Polls the member until it answers member list and status, it exits, or timeoutMs passes.
-const waitAnswering = async (proc: RunningProcess, endpoint: string, timeoutMs: number): Promise<ClusterInfo> => {
-  const deadline = Date.now() + timeoutMs;
+const waitAnswering = async (clock: Clock, proc: RunningProcess, endpoint: string, timeoutMs: number): Promise<ClusterInfo> => {
+  const deadline = clock.now().getTime() + timeoutMs;
   let last: string;
   for (;;) {
     if (proc.hasExited()) {
@@ -85,24 +90,24 @@ const waitAnswering = async (proc: RunningProcess, endpoint: string, timeoutMs: 
       throw PORT_TAKEN.test(proc.output()) ? new PortTaken(why) : new AgentError(exit.notFound ? exit.message : why);
     }
     try {
-      return await withEtcd3(endpoint, undefined, Math.max(500, Math.min(2_000, deadline - Date.now())), readClusterInfo);
+      return await withEtcd3(endpoint, undefined, Math.max(500, Math.min(2_000, deadline - clock.now().getTime())), readClusterInfo);
     } catch (error) {
       last = oneLine(error);
     }
-    if (Date.now() >= deadline) throw new AgentError(`the throwaway etcd on ${endpoint} did not answer within ${Math.round(timeoutMs / 1000)}s (${last})`);
-    await Promise.race([sleep(100), proc.exited]);
+    if (clock.now().getTime() >= deadline) throw new AgentError(`the throwaway etcd on ${endpoint} did not answer within ${Math.round(timeoutMs / 1000)}s (${last})`);
+    await Promise.race([clock.sleep(100), proc.exited]);
   }
 };
 
 // Starts a throwaway member on its restored data dir and waits until it answers as itself.
-export const startMember = async (runner: Pick<CommandRunner, 'start'>, spec: MemberSpec): Promise<StartedMember> => {
+export const startMember = async (deps: MemberDeps, spec: MemberSpec): Promise<StartedMember> => {
   const endpoint = loopbackUrl(spec.clientPort);
-  const proc = runner.start(spec.binary, memberArgs(spec), { env: etcdEnv(), dieWithParent: true });
+  const proc = deps.runner.start(spec.binary, memberArgs(spec), { env: etcdEnv(), dieWithParent: true });
   const stop = async (): Promise<void> => {
     await proc.stop(STOP_GRACE_MS);
   };
   try {
-    const info = await waitAnswering(proc, endpoint, spec.startTimeoutMs);
+    const info = await waitAnswering(deps.clock, proc, endpoint, spec.startTimeoutMs);
     const [only] = info.members;
     if (info.memberCount !== 1 || only?.name !== THROWAWAY_NAME || !only.clientUrls.includes(endpoint)) {
       throw new AgentError(`the etcd answering on ${endpoint} is not the throwaway member (members: ${info.members.map((m) => m.name).join(', ')}); nothing was read`);

@@ -82,7 +82,7 @@ export const withUnitLock = async <T>(deps: GuardDeps, what: string, options: Ac
 // The guard of one unit, from its config and the parts the composition root built.
 export const unitGuard = (
   config: { etcdDataDir: string; restoreHealthTimeoutMs: number },
-  parts: Pick<GuardDeps, 'lock' | 'etcd' | 'service' | 'now' | 'progress'>,
+  parts: Pick<GuardDeps, 'lock' | 'etcd' | 'service' | 'clock' | 'progress'>,
 ): GuardDeps => ({ ...parts, dataDir: config.etcdDataDir, healthTimeoutMs: config.restoreHealthTimeoutMs });
 
 // True when the lock's holder is a restore (or the settling of one): scheduled work then skips instead of waiting.

@@ -34,6 +34,6 @@ export const uploadSnapshot = async (
     await progress(`uploaded and checked ${stored.location}`);
     return { url: stored.location, sha256: stored.sha256 };
   } catch (error) {
-    throw new AgentError(`uploading ${snapshot.name} to ${store.location} failed: ${oneLine(error)}; the snapshot is kept on the unit at ${snapshot.path}`);
+    throw new AgentError(`uploading ${snapshot.name} to ${store.location} failed: ${oneLine(error)}; the snapshot is kept on the unit at ${snapshot.path}`, { cause: error });
   }
 };

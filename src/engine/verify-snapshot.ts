@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { countKeys, readClusterInfo } from '../etcd/cluster-info.ts';
+import type { Clock } from '../clock/clock.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import { withEtcd3 } from '../etcd/etcd3-session.ts';
 import { resolveEtcdServer } from '../etcd/etcd-binaries.ts';
@@ -19,10 +20,11 @@ import { removeLeftovers } from './leftovers.ts';
 // Prefix of verify's private scratch directories (under os.tmpdir() unless told otherwise).
 export const VERIFY_SCRATCH_PREFIX = `.etcd-agent-verify-${RUN_TAG}-`;
 
-// What verify needs: snapshot status/restore (etcdctl/etcdutl), a way to start etcd, progress lines.
+// What verify needs: snapshot status/restore (etcdctl/etcdutl), a way to start etcd, the clock its waits go by, progress lines.
 export interface VerifyDeps {
   etcd: EtcdClient;
   runner: Pick<CommandRunner, 'start'>;
+  clock: Clock;
   progress(message: string): Promise<void>;
 }
 

@@ -1,11 +1,10 @@
+import type { Clock } from '../clock/clock.ts';
 import type { ClusterInfo, EtcdClient } from '../etcd/etcd-client.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-// Polls etcd until it answers, or gives up after timeoutMs with the last reason.
-export const waitHealthy = async (etcd: EtcdClient, timeoutMs: number, pollMs = 500): Promise<ClusterInfo> => {
-  const deadline = Date.now() + timeoutMs;
+// Polls etcd every pollMs until it answers, or gives up after timeoutMs (by clock) with the last reason.
+export const waitHealthy = async (etcd: EtcdClient, clock: Clock, timeoutMs: number, pollMs = 500): Promise<ClusterInfo> => {
+  const deadline = clock.now().getTime() + timeoutMs;
   let last: string;
   for (;;) {
     try {
@@ -13,7 +12,7 @@ export const waitHealthy = async (etcd: EtcdClient, timeoutMs: number, pollMs = 
     } catch (error) {
       last = oneLine(error);
     }
-    if (Date.now() >= deadline) throw new AgentError(`etcd did not become healthy within ${Math.round(timeoutMs / 1000)}s (${last})`);
-    await sleep(pollMs);
+    if (clock.now().getTime() >= deadline) throw new AgentError(`etcd did not become healthy within ${Math.round(timeoutMs / 1000)}s (${last})`);
+    await clock.sleep(pollMs);
   }
 };

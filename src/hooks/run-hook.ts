@@ -1,4 +1,5 @@
 import { oneLine, UsageError } from '../errors/agent-error.ts';
+import { describeErrorChain } from '../errors/error-chain.ts';
 import { normalizeConfig } from '../config/normalize-config.ts';
 import { recoverInterruptedRestore, unitGuard } from '../engine/unit-guard.ts';
 import { describeHolder } from '../system/unit-lock.ts';
@@ -46,7 +47,7 @@ const settleFirst = async (context: HookContext): Promise<HookContext | undefine
     throw error;
   }
   const parts = { lock: await context.makeLock(config), etcd: context.makeEtcd(config), service: context.service };
-  const report = await recoverInterruptedRestore(unitGuard(config, { ...parts, now: () => context.clock.now(), progress: async (m) => context.log.info(m) }));
+  const report = await recoverInterruptedRestore(unitGuard(config, { ...parts, clock: context.clock, progress: async (m) => context.log.info(m) }));
   switch (report.kind) {
     case 'none':
       return context;
@@ -77,7 +78,7 @@ export const runHook = async (context: HookContext): Promise<number> => {
     return 0;
   } catch (error) {
     context.log.error(`hook ${context.hook} failed: ${oneLine(error)}`);
-    if (error instanceof Error && error.stack) context.log.debug(error.stack);
+    context.log.debug(`hook ${context.hook} failed; the error and its causes:\n${describeErrorChain(error).join('\n')}`);
     return 1;
   }
 };

@@ -29,7 +29,7 @@ const drill = async (deps: DrillDeps, config: AgentConfig): Promise<DrillRecord>
     return { finished: deps.clock.now().toISOString(), outcome: 'skipped', reason: 'archives are encrypted and the unit holds no identity; run verify-snapshot with identity-secret instead' };
   }
   const outcome = await verifySnapshot(
-    { etcd: deps.etcd, runner: deps.runner, progress: async (m) => deps.log.info(m) },
+    { etcd: deps.etcd, runner: deps.runner, clock: deps.clock, progress: async (m) => deps.log.info(m) },
     {
       source: '',
       snapshotDir: config.snapshotDir,

@@ -27,7 +27,7 @@ export interface ScheduledRunDeps {
 
 // The unit guard of a scheduled run (its progress goes to the log).
 export const scheduledGuard = (deps: ScheduledRunDeps, config: AgentConfig): GuardDeps =>
-  unitGuard(config, { lock: deps.lock, etcd: deps.etcd, service: deps.service, now: () => deps.clock.now(), progress: async (m) => deps.log.info(m) });
+  unitGuard(config, { lock: deps.lock, etcd: deps.etcd, service: deps.service, clock: deps.clock, progress: async (m) => deps.log.info(m) });
 
 // Runs scheduled work under the unit's lock: it waits up to lockWaitMs for other runs, but skips at once when a
 // restore holds the lock. Resolves to the work's result, or to the reason it was skipped.

@@ -118,7 +118,7 @@ export const saveToS3 = async (
     source.destroy();
     await removeQuietly(context, written, `a failed upload of ${name}`);
     if (signal?.aborted) throw aborted();
-    if (error instanceof SourceError) throw new AgentError(`${what} failed: reading the archive failed: ${oneLine(error)}; nothing was kept`);
+    if (error instanceof SourceError) throw new AgentError(`${what} failed: reading the archive failed: ${oneLine(error)}; nothing was kept`, { cause: error });
     throw s3Failure(context, what, error, '; nothing was kept');
   } finally {
     onAbort?.[Symbol.dispose]();

@@ -68,7 +68,7 @@ export const flockLock = (path: string, runner: CommandRunner, now: () => Date):
       return true;
     } catch (error) {
       if (error instanceof CommandError && error.exitCode === BUSY) return false;
-      throw new AgentError(`cannot take the unit lock ${path}: ${error instanceof CommandError ? error.reason : String(error)}; is util-linux's flock installed?`);
+      throw new AgentError(`cannot take the unit lock ${path}: ${error instanceof CommandError ? error.reason : String(error)}; is util-linux's flock installed?`, { cause: error });
     }
   };
   return {
@@ -78,7 +78,7 @@ export const flockLock = (path: string, runner: CommandRunner, now: () => Date):
       try {
         handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
       } catch (error) {
-        throw new AgentError(`cannot open the unit lock ${path}: ${(error as Error).message}`);
+        throw new AgentError(`cannot open the unit lock ${path}: ${(error as Error).message}`, { cause: error });
       }
       try {
         if (!(await flock(handle, 0))) {

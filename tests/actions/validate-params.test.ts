@@ -18,3 +18,16 @@ t.test('fills defaults and refuses bad params by name and value', async (t) => {
     message: /keys-version="v2": the v2 store is gone/,
   });
 });
+
+t.test('sha256 must be 64 hex digits where an action takes it: a usage error, before anything runs', async (t) => {
+  const good = 'a'.repeat(64);
+  t.equal(validateParams('restore', actions.restore!, { sha256: good }).sha256, good);
+  t.equal(validateParams('restore', actions.restore!, { sha256: ` ${good.toUpperCase()}\n` }).sha256, ` ${good.toUpperCase()}\n`, 'as sha256sum -c would: case and spaces aside');
+  t.equal(validateParams('restore', actions.restore!, {}).sha256, '', 'empty: no expected checksum');
+  for (const bad of ['xyz', 'a'.repeat(63), `${'a'.repeat(64)}  etcd-snapshot.tar.gz`, 'g'.repeat(64)]) {
+    t.throws(() => validateParams('restore', actions.restore!, { sha256: bad }), {
+      name: 'UsageError',
+      message: `invalid param sha256=${JSON.stringify(bad)}: must be 64 hex digits as sha256sum prints them`,
+    });
+  }
+});

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { startEtcd } from '../helpers/etcd-server.ts';
@@ -50,4 +51,35 @@ t.test('--help on every command, with config options and params as flags', async
     const run = await agent([command, '--help']);
     t.equal(run.exitCode, 0, command);
   }
+});
+
+t.test('an invalid sha256 is a usage error: exit 2 with the exact message, before any check of the unit', async (t) => {
+  const run = await agent(['restore', '--sha256', 'xyz', '--source', '/nonexistent/etcd-snapshot.tar.gz', '--etcd-data-dir', '/nonexistent/etcd']);
+  t.strictSame(
+    { exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr },
+    { exitCode: 2, stdout: '', stderr: 'error: invalid param sha256="xyz": must be 64 hex digits as sha256sum prints them' },
+  );
+});
+
+t.test('a failure logs its whole error chain at debug, the command and its stderr included', async (t) => {
+  const dir = await tempDir(t, 'cli-chain');
+  const etcdctl = join(dir, 'etcdctl');
+  await writeFile(etcdctl, '#!/bin/sh\necho "{\\"level\\":\\"warn\\",\\"msg\\":\\"retrying\\"}" >&2\necho "Error: context deadline exceeded" >&2\nexit 5\n', { mode: 0o755 });
+  const run = await agent(['snapshot', '--etcd-endpoints', 'http://127.0.0.1:9', '--etcdctl-path', etcdctl, '--target', join(dir, 'snaps'), '--verbose']);
+  t.equal(run.exitCode, 1);
+  const chain = run.stderr.split('\n');
+  const start = chain.indexOf('debug: action snapshot failed; the error and its causes:');
+  t.ok(start >= 0, 'the chain is logged at debug');
+  const failure = chain.find((l) => l.startsWith('error: action snapshot failed: '))!.slice('error: action snapshot failed: '.length);
+  const command = chain.find((l) => l.startsWith('  command: '))!.slice('  command: '.length);
+  t.ok(command.startsWith(`${etcdctl} `), 'the failed command is named');
+  t.strictSame(chain.slice(start + 1, start + 8), [
+    `AgentError: ${failure}`,
+    `caused by CommandError: Command failed with exit code 5: ${command}`,
+    `  command: ${command}`,
+    '  result: exit code 5',
+    '  stderr:',
+    '    {"level":"warn","msg":"retrying"}',
+    '    Error: context deadline exceeded',
+  ]);
 });
