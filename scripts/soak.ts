@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3 } from 'etcd3';
 import { stringify } from 'yaml';
 import { parseSnapshotName } from '../src/archive/snapshot-name.ts';
-import type { DrillRecord, RunRecord, ScheduleState } from '../src/schedule/schedule-state.ts';
+import type { DrillRecord, RunRecord, ScheduleState } from '../src/state/schedule-state.ts';
 import { seedKubernetesKeys, startEtcd, type EtcdServer } from '../tests/helpers/etcd-server.ts';
 import { startS3, type S3Server } from '../tests/helpers/s3-server.ts';
 import { readState, spawnAgent, waitFor } from '../tests/support/agent-process.ts';
@@ -31,7 +31,7 @@ const UNIT = 'etcd/0';
 const SEED_KEYS = 1_000;
 const KEYS_PER_KIND = 500;
 const NAMESPACES = ['default', 'kube-system', 'team-a', 'team-b'];
-// The scheduler's state file (as in src/schedule/schedule-state.ts, not imported so a mid-edit src/ cannot break the soak).
+// The scheduler's state file (as in src/state/schedule-state.ts, not imported so a mid-edit src/ cannot break the soak).
 const STATE_FILE = '.etcd-agent-schedule.json';
 const KINDS = [
   { resource: 'pods', kind: 'Pod', prefix: 'pod' },

@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.ts';
 import type { ServiceManager } from '../system/service-manager.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import type { ParamHints } from './validate-params.ts';
+import type { Stores } from '../store/stores.ts';
 
 // Where the agent runs: a Juju unit, or a plain host for the CLI.
 export interface Place {
@@ -29,6 +30,8 @@ export interface ActionContext {
   // Starts long-running processes (the throwaway etcd of verify-snapshot).
   runner: CommandRunner;
   place: Place;
+  // The local and off-unit stores, built once for this run.
+  stores: Stores;
   progress(message: string): Promise<void>;
 }
 

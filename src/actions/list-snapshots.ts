@@ -1,16 +1,14 @@
 import { listSnapshots } from '../engine/list-snapshots.ts';
 import { humanSize } from '../format/human-size.ts';
 import type { Results } from '../juju/hook-tools.ts';
-import { localStore } from '../store/local-store.ts';
-import { remoteStoreFor } from '../store/remote-store.ts';
 import type { ActionDefinition } from './action.ts';
 
 // The list-snapshots action: every archive in snapshot-dir, newest first, as snapshots.<i>.<field>.
 export const listSnapshotsAction: ActionDefinition = {
   name: 'list-snapshots',
   async run(context) {
-    const remote = await remoteStoreFor(context.config, context.tools, context.place.unit, (m) => context.log.warn(m));
-    const snapshots = await listSnapshots([localStore(context.config.snapshotDir), ...(remote ? [remote] : [])]);
+    const remote = await context.stores.remote();
+    const snapshots = await listSnapshots([context.stores.local(context.config.snapshotDir), ...(remote ? [remote] : [])]);
     const results: Results = { count: String(snapshots.length) };
     snapshots.forEach((snapshot, index) => {
       const key = `snapshots.${index + 1}`;

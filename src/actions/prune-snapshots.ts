@@ -1,6 +1,5 @@
 import { pruneSnapshots } from '../engine/prune-snapshots.ts';
 import type { Results } from '../juju/hook-tools.ts';
-import { localStore } from '../store/local-store.ts';
 import type { ActionDefinition } from './action.ts';
 
 // The prune-snapshots action: applies snapshot-retention to snapshot-dir now (or, with dry-run, reports what it would do).
@@ -10,7 +9,7 @@ export const pruneSnapshotsAction: ActionDefinition = {
   async run(context) {
     const dryRun = context.params['dry-run'] === true;
     const retention = context.config.snapshotRetention;
-    const store = localStore(context.config.snapshotDir);
+    const store = context.stores.local(context.config.snapshotDir);
     const outcome = await pruneSnapshots(store, retention, {
       dryRun,
       onRemove: (snapshot) =>

@@ -1,5 +1,4 @@
 import { restoreSnapshot } from '../engine/restore-snapshot.ts';
-import { remoteStoreFor } from '../store/remote-store.ts';
 import type { Results } from '../juju/hook-tools.ts';
 import type { ActionDefinition } from './action.ts';
 
@@ -22,7 +21,7 @@ export const restoreAction: ActionDefinition = {
           skipBackup: params['skip-backup'] === true,
           bumpRevision: params['bump-revision'] !== false,
           searchDirs: [...new Set([config.snapshotDir, String(params.target)])],
-          remote: await remoteStoreFor(config, tools, context.place.unit, (m) => context.log.warn(m)),
+          remote: await context.stores.remote(),
           dataDir: config.etcdDataDir,
           serviceName: config.etcdService,
           memberName,

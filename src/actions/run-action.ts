@@ -13,6 +13,7 @@ import type { Place } from './action.ts';
 import { ACTIONS } from './registry.ts';
 import { validateParams } from './validate-params.ts';
 import type { UnitLock } from '../system/unit-lock.ts';
+import type { Stores } from '../store/stores.ts';
 import { RecoveryBlockedError, recoverInterruptedRestore, unitGuard, withUnitLock } from '../engine/unit-guard.ts';
 
 // What an action run needs from the composition root.
@@ -26,6 +27,7 @@ export interface ActionDeps {
   runner: CommandRunner;
   makeEtcd(config: AgentConfig): EtcdClient;
   makeLock(config: AgentConfig): Promise<UnitLock>;
+  makeStores(config: AgentConfig, secrets: Pick<HookTools, 'secretGet'>, unit: string, log?: (message: string) => void): Stores;
 }
 
 // How an action ended: ok, failed, or refused for bad input.
@@ -46,8 +48,9 @@ export const runAction = async (name: string, deps: ActionDeps): Promise<ActionO
       await tools.actionLog(message);
     };
     const etcd = deps.makeEtcd(config);
+    const stores = deps.makeStores(config, tools, deps.place.unit, (m) => log.warn(m));
     const run = () =>
-      action.run({ params, config, tools, log, clock: deps.clock, place: deps.place, service: deps.service, runner: deps.runner, etcd, progress });
+      action.run({ params, config, tools, log, clock: deps.clock, place: deps.place, service: deps.service, runner: deps.runner, etcd, stores, progress });
     const guard = unitGuard(config, { lock: await deps.makeLock(config), etcd, service: deps.service, clock: deps.clock, progress });
     let results;
     if (action.exclusive) {

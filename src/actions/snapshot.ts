@@ -1,6 +1,5 @@
 import { KEY_OMITTED_REASON, keysInClearWarning, takeSnapshot } from '../engine/take-snapshot.ts';
 import { uploadSnapshot } from '../engine/upload-snapshot.ts';
-import { remoteStoreFor } from '../store/remote-store.ts';
 import { humanSize } from '../format/human-size.ts';
 import type { Results } from '../juju/hook-tools.ts';
 import type { ActionDefinition } from './action.ts';
@@ -16,7 +15,7 @@ export const snapshotAction: ActionDefinition = {
   },
   async run(context) {
     const endpoint = context.config.etcdEndpoints[0] as string;
-    const remote = await remoteStoreFor(context.config, context.tools, context.place.unit, (m) => context.log.warn(m));
+    const remote = await context.stores.remote();
     const outcome = await takeSnapshot(context, {
       targetDir: String(context.params.target),
       targetOption: 'target',

@@ -1,3 +1,4 @@
+import { SHA256_HEX } from '../format/sha256sum.ts';
 import { Ajv, type ErrorObject } from 'ajv';
 import { UsageError } from '../errors/agent-error.ts';
 import type { ActionSpec } from '../charm/charm-files.ts';
@@ -9,7 +10,7 @@ const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false });
 
 // Values a JSON Schema type cannot express, checked wherever an action declares the param; an empty value means "none".
 const FORMATS: Record<string, { valid: (value: string) => boolean; rule: string }> = {
-  sha256: { valid: (value) => /^[0-9a-f]{64}$/.test(value.trim().toLowerCase()), rule: 'must be 64 hex digits as sha256sum prints them' },
+  sha256: { valid: (value) => SHA256_HEX.test(value.trim().toLowerCase()), rule: 'must be 64 hex digits as sha256sum prints them' },
 };
 
 const checkFormats = (spec: ActionSpec, params: Record<string, unknown>): void => {

@@ -1,7 +1,6 @@
 import { verifySnapshot, type VerifyOutcome } from '../engine/verify-snapshot.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import type { Results } from '../juju/hook-tools.ts';
-import { remoteStoreFor } from '../store/remote-store.ts';
 import type { ActionDefinition } from './action.ts';
 
 // The verify.* result keys of an outcome; only what was learnt before it stopped.
@@ -35,7 +34,8 @@ export const verifySnapshotAction: ActionDefinition = {
       {
         source: String(context.params.source ?? '').trim(),
         snapshotDir: config.snapshotDir,
-        remote: () => remoteStoreFor(config, tools, context.place.unit, (m) => context.log.warn(m)),
+        local: context.stores.local(config.snapshotDir),
+        remote: () => context.stores.remote(),
         identity: () => context.place.readIdentity(String(context.params['identity-secret'] ?? '')),
         etcdPath: config.etcdPath,
         startTimeoutMs: config.restoreHealthTimeoutMs,

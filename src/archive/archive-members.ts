@@ -1,3 +1,4 @@
+import { SHA256_HEX } from '../format/sha256sum.ts';
 import { DB_NAME, MANIFEST_NAME, type Manifest } from './manifest.ts';
 
 // The largest etcd-snapshot.json an archive may hold.
@@ -97,7 +98,7 @@ export const parseManifest = (text: string): Manifest => {
     for (const file of pki as unknown[]) {
       const f = file as Record<string, unknown>;
       const complete = typeof f === 'object' && f !== null && typeof f.name === 'string' && typeof f.path === 'string' && typeof f.bytes === 'number' && Number.isSafeInteger(f.bytes) && f.bytes >= 0;
-      if (!complete || typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) {
+      if (!complete || typeof f.sha256 !== 'string' || !SHA256_HEX.test(f.sha256)) {
         throw new Error('has a pki entry without a name, a path, a byte count and a 64-hex sha256');
       }
     }

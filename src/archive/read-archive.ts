@@ -13,6 +13,7 @@ import { PKI_DIR } from './archive-members.ts';
 import { DB_NAME, type Manifest } from './manifest.ts';
 import { unpackTarGz, type UnpackLimit } from './unpack-tar.ts';
 import { looksLikeBbolt } from './bbolt-head.ts';
+import { isGzip } from './gzip-magic.ts';
 
 // What a snapshot source turned out to be, unpacked into scratch.
 export interface ExtractedSnapshot {
@@ -93,8 +94,6 @@ const copyBareDb = async (chunks: AsyncIterable<Buffer>, dbPath: string, source:
     throw new AgentError(`refusing ${source}: cannot copy it into ${dbPath} (${(error as Error).message})`, { cause: error });
   }
 };
-
-const isGzip = (head: Buffer): boolean => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 
 // Reads a snapshot source once, as a stream, into scratchDir: a gzipped tar is checked member by
 // member and unpacked by hand, anything else is taken as a bare db. Throws an AgentError on refusal,

@@ -1,3 +1,4 @@
+import { isGzip } from './gzip-magic.ts';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -22,7 +23,6 @@ const readManifestSidecar = async (path: string): Promise<Manifest | undefined> 
 // Decompressed bytes read before giving up: the manifest, its headers and some padding.
 const READ_LIMIT = MANIFEST_MAX_BYTES + 64 * 1024;
 
-const isGzip = (chunk: Buffer): boolean => chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
 
 // A tar parser that settles on the first file member: the manifest when it is etcd-snapshot.json, else undefined.
 const firstMember = (): { parser: Parser; outcome: () => Manifest | undefined | 'pending' } => {

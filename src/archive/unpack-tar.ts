@@ -9,6 +9,7 @@ import { Parser, type ReadEntry } from 'tar';
 import { AgentError } from '../errors/agent-error.ts';
 import { MANIFEST_MAX_BYTES, MAX_PKI_FILES, PKI_DIR, parseManifest, planMember } from './archive-members.ts';
 import { BBOLT_HEAD_BYTES, looksLikeBbolt } from './bbolt-head.ts';
+import { isGzip } from './gzip-magic.ts';
 import { DB_NAME, MANIFEST_NAME, type Manifest } from './manifest.ts';
 
 // What a gzipped tar held: the parsed manifest, if any, and the files written (relative to scratch; db always among them).
@@ -197,7 +198,7 @@ export const unpackTarGz = async (
           head = data;
           continue;
         }
-        if (data[0] === 0x1f && data[1] === 0x8b) throw corrupt('a gzip stream inside the gzip stream');
+        if (isGzip(data)) throw corrupt('a gzip stream inside the gzip stream');
         head = undefined;
       }
       if (!parser.write(data)) await until('drain');

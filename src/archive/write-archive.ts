@@ -1,10 +1,11 @@
+import { sidecarText } from '../format/sha256sum.ts';
 import type { Duplex } from 'node:stream';
-import { hashingStream } from './hashing-stream.ts';
+import { hashingStream } from '../fs/hashing-stream.ts';
 import { pipeline } from 'node:stream/promises';
 import { basename } from 'node:path';
 import { create } from 'tar';
 import { createWriteStream } from 'node:fs';
-import { writeAtomically, writeTextAtomically } from './atomic-file.ts';
+import { writeAtomically, writeTextAtomically } from '../fs/atomic-file.ts';
 
 // What was written: the archive's path, SHA-256 and exact size.
 export interface WrittenArchive {
@@ -48,6 +49,6 @@ export const writeManifestSidecar = async (archivePath: string, manifest: object
 // Writes `<archive>.sha256` in sha256sum format, atomically.
 export const writeChecksumFile = async (archive: WrittenArchive): Promise<string> => {
   const path = `${archive.path}.sha256`;
-  await writeTextAtomically(path, `${archive.sha256}  ${basename(archive.path)}\n`, 0o600);
+  await writeTextAtomically(path, sidecarText(archive.sha256, basename(archive.path)), 0o600);
   return path;
 };

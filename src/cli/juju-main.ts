@@ -6,7 +6,7 @@ import { runHook } from '../hooks/run-hook.ts';
 import type { JujuContext } from '../juju/context.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import { createLogger } from '../log/logger.ts';
-import { identityFromSecret } from '../juju/read-identity.ts';
+import { identityFromSecret } from './read-identity.ts';
 
 // What the Juju entry needs besides the context, tools and charm files.
 export interface JujuDeps extends Omit<ActionDeps, 'tools' | 'log' | 'place' | 'charm'> {

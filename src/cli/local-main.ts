@@ -7,7 +7,7 @@ import { createLogger } from '../log/logger.ts';
 import { COMMANDS } from './commands.ts';
 import { readConfigFile } from './config-file.ts';
 import { localTools } from './local-tools.ts';
-import { identityFromFile } from '../juju/read-identity.ts';
+import { identityFromFile } from './read-identity.ts';
 import { resultsYaml } from './print-results.ts';
 import { runScheduleCommand } from './schedule-command.ts';
 

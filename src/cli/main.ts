@@ -11,16 +11,20 @@ import { systemctl } from '../system/service-manager.ts';
 import { flockLock } from '../system/unit-lock.ts';
 import { unitLockPath } from '../engine/lock-path.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
+import { makeStores } from './make-stores.ts';
 import { runJuju } from './juju-main.ts';
 import { runLocal } from './local-main.ts';
 
 const main = async (): Promise<number> => {
+  // Every environment variable the agent uses is read here, once.
+  const searchPath = process.env.PATH ?? '';
   const charm = loadCharmFiles();
   const deps = {
     clock: systemClock,
     service: systemctl(execaRunner),
     runner: execaRunner,
-    makeEtcd: (config: AgentConfig) => etcdctlClient(config, execaRunner),
+    makeEtcd: (config: AgentConfig) => etcdctlClient(config, execaRunner, searchPath),
+    makeStores,
     makeLock: async (config: AgentConfig) => flockLock(await unitLockPath(config.etcdDataDir), execaRunner, () => systemClock.now()),
   };
   if (isJuju(process.env)) {

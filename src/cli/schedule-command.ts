@@ -4,16 +4,18 @@ import { normalizeConfig } from '../config/normalize-config.ts';
 import { UsageError, oneLine } from '../errors/agent-error.ts';
 import { createLogger, stderrSink } from '../log/logger.ts';
 import { runScheduler } from '../schedule/scheduler.ts';
-import { remoteStoreFor } from '../store/remote-store.ts';
 
 // Outside a hook there is no secret-get: the charm writes resolved credentials into the 0600 config file.
 const noSecrets = async (id: string): Promise<Record<string, string>> => {
   throw new UsageError(`s3-credentials-secret ${id} can only be read inside Juju; give s3-access-key and s3-secret-key in the config file`);
 };
-import type { LocalDeps } from './local-main.ts';
+import type { ActionDeps } from '../actions/run-action.ts';
+
+// What the scheduler command needs from the composition root.
+type SchedulerDeps = Omit<ActionDeps, 'tools' | 'log' | 'place' | 'charm'>;
 
 // `etcd-agent schedule`: takes scheduled snapshots in the foreground until SIGTERM or SIGINT; returns the exit code.
-export const runScheduleCommand = async (config: Record<string, unknown>, charm: CharmFiles, deps: LocalDeps, unit: string | undefined): Promise<number> => {
+export const runScheduleCommand = async (config: Record<string, unknown>, charm: CharmFiles, deps: SchedulerDeps, unit: string | undefined): Promise<number> => {
   const log = createLogger(stderrSink, 'info');
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -27,9 +29,9 @@ export const runScheduleCommand = async (config: Record<string, unknown>, charm:
   try {
     const normalized = normalizeConfig(config, charm.options);
     const name = unit ?? hostname();
-    const remote = await remoteStoreFor(normalized, { secretGet: noSecrets }, name, (m) => log.warn(m));
+    const stores = deps.makeStores(normalized, { secretGet: noSecrets }, name, (m) => log.warn(m));
     const parts = { etcd: deps.makeEtcd(normalized), lock: await deps.makeLock(normalized), service: deps.service };
-    await runScheduler({ ...parts, clock: deps.clock, log, unit: name, remote, runner: deps.runner }, normalized, stop.signal);
+    await runScheduler({ ...parts, clock: deps.clock, log, unit: name, stores, runner: deps.runner }, normalized, stop.signal);
     return 0;
   } catch (error) {
     log.error(oneLine(error));

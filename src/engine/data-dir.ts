@@ -1,6 +1,6 @@
 import { chmod, chown, readdir, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { syncDir } from '../archive/atomic-file.ts';
+import { syncDir } from '../fs/atomic-file.ts';
 
 const stamp = (at: Date): string => at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 

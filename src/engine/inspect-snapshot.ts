@@ -1,3 +1,4 @@
+import { SHA256_HEX } from '../format/sha256sum.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkDbIntegrity } from '../archive/db-integrity.ts';
@@ -26,7 +27,7 @@ export interface InspectedSnapshot {
 // The largest database a restore will unpack: etcd's own maximum quota (8 GiB) twice over.
 export const MAX_DB_BYTES = 16 * 1024 ** 3;
 
-const SHA256 = /^[0-9a-f]{64}$/;
+const SHA256 = SHA256_HEX;
 
 // The checksum a `<archive>.sha256` file beside the archive records, if there is one.
 const sidecarSha256 = async (path: string): Promise<string | undefined> => {

@@ -1,5 +1,5 @@
 import { AgentError, oneLine } from '../errors/agent-error.ts';
-import { planRetention } from '../schedule/retention.ts';
+import { planRetention } from '../policy/retention.ts';
 import type { SnapshotStore, StoredSnapshot } from '../store/snapshot-store.ts';
 
 // How to prune: dryRun reports without removing; onRemove hears of each removal (or would-be removal) as it happens.

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashingStream } from '../archive/hashing-stream.ts';
+import { hashingStream } from '../fs/hashing-stream.ts';
 import { pipeline } from 'node:stream/promises';
 import { parseSnapshotName } from '../archive/snapshot-name.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';

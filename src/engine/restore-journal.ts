@@ -1,6 +1,6 @@
 import { readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { syncDir, writeTextAtomically } from '../archive/atomic-file.ts';
+import { syncDir, writeTextAtomically } from '../fs/atomic-file.ts';
 import { RUN_TAG } from '../system/process-tag.ts';
 
 // Where a restore stands, in the order it gets there:

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { chmod, copyFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeAtomically } from '../archive/atomic-file.ts';
+import { writeAtomically } from '../fs/atomic-file.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import type { InspectedSnapshot } from './inspect-snapshot.ts';
 

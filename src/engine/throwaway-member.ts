@@ -42,17 +42,13 @@ const GO_ARCH: Partial<Record<string, string>> = { arm64: 'arm64', arm: 'arm', p
 const STOP_GRACE_MS = 5_000;
 const PORT_TAKEN = /address already in use/i;
 
-// The agent's environment minus ETCD_*/ETCDCTL_* (etcd reads them as flags, ETCD_CONFIG_FILE above all),
-// plus ETCD_UNSUPPORTED_ARCH off amd64 as the etcd snap sets it.
-const etcdEnv = (): Record<string, string | undefined> => {
-  const env: Record<string, string | undefined> = {};
-  for (const name of Object.keys(process.env)) {
-    if ((name.startsWith('ETCD_') || name.startsWith('ETCDCTL_')) && name !== 'ETCD_UNSUPPORTED_ARCH') env[name] = undefined;
-  }
+// A throwaway etcd inherits none of the agent's ETCD_*/ETCDCTL_* (etcd reads them as flags, ETCD_CONFIG_FILE above
+// all), and gets ETCD_UNSUPPORTED_ARCH off amd64 as the etcd snap sets it.
+const ETCD_ENV: { env: Record<string, string>; dropEnv: readonly string[] } = (() => {
   const arch = GO_ARCH[process.arch];
-  if (arch && !process.env.ETCD_UNSUPPORTED_ARCH) env.ETCD_UNSUPPORTED_ARCH = arch;
-  return env;
-};
+  const env: Record<string, string> = arch ? { ETCD_UNSUPPORTED_ARCH: arch } : {};
+  return { env, dropEnv: ['ETCD_', 'ETCDCTL_'] };
+})();
 
 // The URL of a loopback port.
 export const loopbackUrl = (port: number): string => `http://${LOOPBACK}:${port}`;
@@ -102,7 +98,7 @@ const waitAnswering = async (clock: Clock, proc: RunningProcess, endpoint: strin
 // Starts a throwaway member on its restored data dir and waits until it answers as itself.
 export const startMember = async (deps: MemberDeps, spec: MemberSpec): Promise<StartedMember> => {
   const endpoint = loopbackUrl(spec.clientPort);
-  const proc = deps.runner.start(spec.binary, memberArgs(spec), { env: etcdEnv(), dieWithParent: true });
+  const proc = deps.runner.start(spec.binary, memberArgs(spec), { ...ETCD_ENV, dieWithParent: true });
   const stop = async (): Promise<void> => {
     await proc.stop(STOP_GRACE_MS);
   };

@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
-import type { SnapshotStore } from '../store/snapshot-store.ts';
-import type { S3SaveMeta } from '../store/s3-store.ts';
+import type { SaveMeta, SnapshotStore } from '../store/snapshot-store.ts';
 import type { SnapshotOutcome } from './take-snapshot.ts';
 
 // Where an uploaded copy went, and its checksum as the store recorded it.
@@ -26,7 +25,7 @@ export const uploadSnapshot = async (
   await progress(`uploading ${snapshot.name} (${snapshot.bytes} bytes) to ${store.location}`);
   try {
     // The S3 store may start a failed upload over from a fresh read of the archive.
-    const meta: S3SaveMeta = { sha256: snapshot.sha256, manifest: snapshot.manifest, reopen: () => createReadStream(snapshot.path) };
+    const meta: SaveMeta = { sha256: snapshot.sha256, manifest: snapshot.manifest, reopen: () => createReadStream(snapshot.path) };
     const stored = await store.save(snapshot.name, createReadStream(snapshot.path), meta, signal ? { signal } : {});
     if (stored.sha256 !== snapshot.sha256 || stored.bytes !== snapshot.bytes) {
       throw new AgentError(`the store holds ${stored.bytes} bytes with SHA-256 ${stored.sha256 ?? 'unknown'}, not ${snapshot.bytes} bytes with ${snapshot.sha256}`);

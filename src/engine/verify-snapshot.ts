@@ -7,7 +7,6 @@ import { countKeys, readClusterInfo } from '../etcd/cluster-info.ts';
 import type { Clock } from '../clock/clock.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import { withEtcd3 } from '../etcd/etcd3-session.ts';
-import { resolveEtcdServer } from '../etcd/etcd-binaries.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
@@ -33,6 +32,8 @@ export interface VerifyRequest {
   // '' = the newest snapshot in snapshotDir; else a path, a name list-snapshots shows, or an s3:// URL.
   source: string;
   snapshotDir: string;
+  // The store over snapshotDir.
+  local: SnapshotStore;
   remote?: (() => Promise<SnapshotStore | undefined>) | undefined;
   // The age identity that decrypts an encrypted archive, asked for only once the source is found.
   identity?: (() => Promise<string | undefined>) | undefined;
@@ -100,11 +101,11 @@ export const verifySnapshot = async (deps: VerifyDeps, request: VerifyRequest): 
   let scratch: string | undefined;
   let member: ThrowawayEtcd | undefined;
   try {
-    const binary = resolveEtcdServer({ etcdPath: request.etcdPath });
+    const binary = deps.etcd.serverBinary(request.etcdPath);
     const scratchParent = request.scratchParent ?? tmpdir();
     for (const path of await removeLeftovers(scratchParent)) await deps.progress(`removed ${path}, left by a run that died`);
     scratch = await mkdtemp(join(scratchParent, VERIFY_SCRATCH_PREFIX));
-    const source = await resolveVerifySource(request.source, { snapshotDir: request.snapshotDir, remote: request.remote, downloadDir: join(scratch, 'download') });
+    const source = await resolveVerifySource(request.source, { snapshotDir: request.snapshotDir, local: request.local, remote: request.remote, downloadDir: join(scratch, 'download') });
     outcome.source = source.url ?? source.path;
     outcome.label = source.label;
     await deps.progress(`checking ${source.label}`);

@@ -17,14 +17,14 @@ const executable = (path: string): boolean => {
   }
 };
 
-// Finds a program on PATH, or undefined.
-export const onPath = (name: string, path = process.env.PATH ?? ''): string | undefined =>
+// Finds a program on a PATH-style search path, or undefined.
+export const onPath = (name: string, path: string): string | undefined =>
   path.split(delimiter).filter(Boolean).map((dir) => join(dir, name)).find(executable);
 
 // The etcdctl and etcdutl to run: configured paths first, then the etcd snap's, then PATH.
-export const resolveEtcdBinaries = (config: { etcdctlPath: string; etcdutlPath: string }): { etcdctl: string; etcdutl: string | undefined } => ({
-  etcdctl: config.etcdctlPath || (executable(SNAP_ETCDCTL) ? SNAP_ETCDCTL : (onPath('etcdctl') ?? 'etcdctl')),
-  etcdutl: config.etcdutlPath || (executable(SNAP_ETCDUTL) ? SNAP_ETCDUTL : onPath('etcdutl')),
+export const resolveEtcdBinaries = (config: { etcdctlPath: string; etcdutlPath: string }, searchPath: string): { etcdctl: string; etcdutl: string | undefined } => ({
+  etcdctl: config.etcdctlPath || (executable(SNAP_ETCDCTL) ? SNAP_ETCDCTL : (onPath('etcdctl', searchPath) ?? 'etcdctl')),
+  etcdutl: config.etcdutlPath || (executable(SNAP_ETCDUTL) ? SNAP_ETCDUTL : onPath('etcdutl', searchPath)),
 });
 
 // True when path is a snap app launcher (/snap/bin/* links to /usr/bin/snap).
@@ -38,8 +38,8 @@ const isSnapLauncher = (path: string): boolean => {
 
 // The etcd server binary for throwaway members: etcd-path, else the snap's binary, else PATH.
 // Refuses a snap launcher, which would start the unit's real member instead of a throwaway one.
-export const resolveEtcdServer = (config: { etcdPath: string }): string => {
-  const path = config.etcdPath || (executable(SNAP_ETCD) ? SNAP_ETCD : onPath('etcd'));
+export const resolveEtcdServer = (config: { etcdPath: string }, searchPath: string): string => {
+  const path = config.etcdPath || (executable(SNAP_ETCD) ? SNAP_ETCD : onPath('etcd', searchPath));
   if (path === undefined) throw new AgentError(`no etcd server binary: ${SNAP_ETCD} does not exist and etcd is not on PATH; install etcd or set etcd-path`);
   if (isSnapLauncher(path)) {
     throw new AgentError(`etcd-path ${path} is a snap launcher that runs etcd with the unit's own config file; set etcd-path=${SNAP_ETCD} (or leave it empty)`);

@@ -47,6 +47,8 @@ export interface EtcdClient {
   cluster(): Promise<ClusterInfo>;
   // Live keys in the keyspace (at a revision when given), through the etcd3 client.
   keyCount(revision?: number): Promise<number>;
+  // The etcd server binary for throwaway members: etcdPath, else the snap's, else the one on PATH (never a snap launcher).
+  serverBinary(etcdPath: string): string;
   // The tool `restore` will use and what it supports.
   restoreTool(): Promise<RestoreTool>;
   // `snapshot restore` (etcdutl where installed) of db into options.dataDir, which must not exist.

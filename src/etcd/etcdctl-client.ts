@@ -5,7 +5,7 @@ import { AgentError } from '../errors/agent-error.ts';
 import { checkTlsFiles } from './check-tls-files.ts';
 import { countKeys, readClusterInfo } from './cluster-info.ts';
 import { withEtcd3 } from './etcd3-session.ts';
-import { resolveEtcdBinaries } from './etcd-binaries.ts';
+import { resolveEtcdBinaries, resolveEtcdServer } from './etcd-binaries.ts';
 import type { EtcdClient, RestoreOptions, RestoreTool, SnapshotStatus } from './etcd-client.ts';
 import { explainEtcdError, explainLocalError } from './explain-etcd-error.ts';
 import { isNoSpace, noSpaceError } from '../errors/no-space.ts';
@@ -16,10 +16,11 @@ import { dirname } from 'node:path';
 const ENV = { env: { ETCDCTL_API: '3' }, dropEnv: ['ETCDCTL_', 'ETCDUTL_'] };
 
 // The real EtcdClient: etcdctl/etcdutl through the CommandRunner, etcd3 for the cluster view.
-export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdClient => {
+// searchPath is the PATH the composition root read, where etcdctl, etcdutl and etcd are looked for.
+export const etcdctlClient = (config: AgentConfig, runner: CommandRunner, searchPath: string): EtcdClient => {
   const endpoint = config.etcdEndpoints[0] as string;
   const tls = tlsFor(config, endpoint);
-  const bins = resolveEtcdBinaries(config);
+  const bins = resolveEtcdBinaries(config, searchPath);
   const seconds = `${Math.ceil(config.etcdTimeoutMs / 1000)}s`;
   const connection = [
     `--endpoints=${endpoint}`,
@@ -85,6 +86,7 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner): EtcdC
         return fail(error, 'counting keys');
       }
     },
+    serverBinary: (etcdPath) => resolveEtcdServer({ etcdPath }, searchPath),
     async restoreTool(): Promise<RestoreTool> {
       if (!bins.etcdutl) return { tool: bins.etcdctl, bumpRevision: false };
       const help = await runner

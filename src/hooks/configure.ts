@@ -1,6 +1,6 @@
 import { normalizeConfig } from '../config/normalize-config.ts';
 import { AgentError, UsageError } from '../errors/agent-error.ts';
-import { validateSchedule } from '../schedule/cron.ts';
+import { validateSchedule } from '../policy/cron.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import type { HookContext } from './hook-context.ts';

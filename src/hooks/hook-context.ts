@@ -6,6 +6,7 @@ import type { HookTools } from '../juju/hook-tools.ts';
 import type { Logger } from '../log/logger.ts';
 import type { ServiceManager } from '../system/service-manager.ts';
 import type { UnitLock } from '../system/unit-lock.ts';
+import type { Stores } from '../store/stores.ts';
 
 // Where the charm keeps its scheduler service on the machine.
 export interface HostPaths {
@@ -29,6 +30,7 @@ export interface HookContext {
   agent: { node: string; main: string };
   makeEtcd(config: AgentConfig): EtcdClient;
   makeLock(config: AgentConfig): Promise<UnitLock>;
+  makeStores(config: AgentConfig, secrets: Pick<HookTools, 'secretGet'>, unit: string, log?: (message: string) => void): Stores;
   // What settling an interrupted restore did at the start of this hook, if anything.
   recovered?: string;
 }

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { writeTextAtomically } from '../archive/atomic-file.ts';
+import { writeTextAtomically } from '../fs/atomic-file.ts';
 import type { HookContext } from './hook-context.ts';
 
 // The scheduler's systemd unit name for a Juju unit: etcd/0 → etcd-agent-scheduler-etcd-0.

@@ -1,12 +1,11 @@
 import { unencryptedUploadProblem, type AgentConfig } from '../config/agent-config.ts';
 import { normalizeConfig } from '../config/normalize-config.ts';
 import { UsageError, oneLine } from '../errors/agent-error.ts';
-import { schedulePeriodMs } from '../schedule/cron.ts';
-import { describeStatus } from '../schedule/describe-status.ts';
+import { schedulePeriodMs } from '../policy/cron.ts';
+import { describeStatus } from '../policy/describe-status.ts';
 import { runScheduledSnapshot } from '../schedule/run-scheduled.ts';
-import { readScheduleState, recordRun } from '../schedule/schedule-state.ts';
+import { readScheduleState, recordRun } from '../state/schedule-state.ts';
 import type { HookContext } from './hook-context.ts';
-import { remoteStoreFor } from '../store/remote-store.ts';
 import { schedulerFiles } from './scheduler-unit.ts';
 
 // What is wrong with etcd itself, if anything: its service not active, or no answer from it.
@@ -50,9 +49,9 @@ export const reportStatus = async (context: HookContext, config: AgentConfig, op
   if (options.catchUp && result.catchUp && problem === undefined) {
     context.log.info('the last good scheduled snapshot is older than two periods; taking a catch-up snapshot');
     await context.tools.statusSet('maintenance', 'taking a catch-up snapshot');
-    const remote = await remoteStoreFor(config, context.tools, context.unit, (m) => context.log.warn(m));
+    const stores = context.makeStores(config, context.tools, context.unit, (m) => context.log.warn(m));
     const parts = { etcd: context.makeEtcd(config), lock: await context.makeLock(config), service: context.service };
-    const record = await runScheduledSnapshot({ ...parts, clock: context.clock, log: context.log, unit: context.unit, remote }, config, { lockWaitMs: 0 });
+    const record = await runScheduledSnapshot({ ...parts, clock: context.clock, log: context.log, unit: context.unit, stores }, config, { lockWaitMs: 0 });
     if (record.outcome !== 'skipped') await recordRun(config.snapshotDir, { ...record, catchUp: true });
     result = await verdict();
   }

@@ -1,5 +1,7 @@
-// Log levels juju-log accepts.
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+import type { LogLevel } from '../log/log-level.ts';
+
+// Log levels juju-log accepts (the logger's own, so log/ needs nothing from juju/).
+export type { LogLevel };
 
 // Workload status values status-set accepts.
 export type WorkloadStatus = 'maintenance' | 'blocked' | 'waiting' | 'active';

@@ -1,6 +1,6 @@
 import winston from 'winston';
 import Transport from 'winston-transport';
-import type { LogLevel } from '../juju/hook-tools.ts';
+import type { LogLevel } from './log-level.ts';
 
 // Where log lines end up: juju-log inside Juju, stderr outside.
 export type LogSink = (level: LogLevel, message: string) => Promise<void>;

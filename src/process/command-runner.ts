@@ -28,6 +28,8 @@ export interface StartOptions {
   cwd?: string;
   // Have the kernel kill it (SIGKILL) if the agent dies without stopping it (Linux, via setpriv).
   dieWithParent?: boolean;
+  // Variables of the agent's environment it must not inherit, by prefix (ETCD_ for a throwaway etcd).
+  dropEnv?: readonly string[];
 }
 
 // How a started process ended.

@@ -1,20 +1,15 @@
 import { execa, ExecaError } from 'execa';
 import { CommandError, type CommandRunner, type CommandResult, type RunOptions } from './command-runner.ts';
 import { startWithExeca } from './execa-start.ts';
-
-// The agent's environment less the variables whose names start with one of prefixes.
-const without = (prefixes: readonly string[]): Record<string, string | undefined> =>
-  Object.fromEntries(Object.entries(process.env).filter(([name]) => !prefixes.some((prefix) => name.startsWith(prefix))));
+import { childEnv } from './child-env.ts';
 
 // The real CommandRunner: execa with an argument array, no shell, a bounded timeout.
 export const execaRunner: CommandRunner = {
   start: startWithExeca,
   async run(file: string, args: readonly string[], options: RunOptions): Promise<CommandResult> {
     try {
-      const dropping = options.dropEnv !== undefined && options.dropEnv.length > 0;
       const result = await execa(file, args, {
-        env: dropping ? { ...without(options.dropEnv ?? []), ...options.env } : options.env,
-        extendEnv: !dropping,
+        ...childEnv(options.env, options.dropEnv),
         // execa's types leave out a plain descriptor beyond stdio; execa and Node pass it on as the child's fd 3.
         ...(options.fd3 === undefined ? {} : { stdio: ['pipe', 'pipe', 'pipe', options.fd3] as unknown as ['pipe', 'pipe', 'pipe'] }),
         cwd: options.cwd,

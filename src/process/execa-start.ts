@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import type { ProcessExit, RunningProcess, StartOptions } from './command-runner.ts';
+import { childEnv } from './child-env.ts';
 
 // util-linux's setpriv: sets the parent-death signal, then execs the program (same pid).
 const SETPRIV = '/usr/bin/setpriv';
@@ -13,8 +14,7 @@ export const startWithExeca = (file: string, args: readonly string[], options: S
   const guarded = options.dieWithParent === true && existsSync(SETPRIV);
   const [command, argv] = guarded ? [SETPRIV, ['--pdeathsig', 'KILL', '--', file, ...args]] : [file, [...args]];
   const child = execa(command, argv, {
-    env: options.env,
-    extendEnv: true,
+    ...childEnv(options.env, options.dropEnv),
     cwd: options.cwd,
     stdin: 'ignore',
     buffer: false,

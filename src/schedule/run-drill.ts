@@ -1,7 +1,7 @@
 import type { AgentConfig } from '../config/agent-config.ts';
 import { verifySnapshot } from '../engine/verify-snapshot.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
-import type { DrillRecord } from './schedule-state.ts';
+import type { DrillRecord } from '../state/schedule-state.ts';
 import { underScheduledLock, wasSkipped, type ScheduledRunDeps } from './run-scheduled.ts';
 import { oneLine } from '../errors/agent-error.ts';
 
@@ -33,6 +33,7 @@ const drill = async (deps: DrillDeps, config: AgentConfig): Promise<DrillRecord>
     {
       source: '',
       snapshotDir: config.snapshotDir,
+      local: deps.stores.local(config.snapshotDir),
       etcdPath: config.etcdPath,
       startTimeoutMs: config.restoreHealthTimeoutMs,
       requestTimeoutMs: config.etcdTimeoutMs,

@@ -5,10 +5,9 @@ import { keysInClearWarning, takeSnapshot } from '../engine/take-snapshot.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import { oneLine } from '../errors/agent-error.ts';
 import type { Logger } from '../log/logger.ts';
-import { localStore } from '../store/local-store.ts';
-import type { SnapshotStore } from '../store/snapshot-store.ts';
+import type { Stores } from '../store/stores.ts';
 import { uploadSnapshot } from '../engine/upload-snapshot.ts';
-import type { RunRecord } from './schedule-state.ts';
+import type { RunRecord } from '../state/schedule-state.ts';
 import type { ServiceManager } from '../system/service-manager.ts';
 import { describeHolder, LockBusyError, type UnitLock } from '../system/unit-lock.ts';
 import { heldByRestore, unitGuard, withUnitLock, type GuardDeps } from '../engine/unit-guard.ts';
@@ -21,8 +20,9 @@ export interface ScheduledRunDeps {
   unit: string;
   lock: UnitLock;
   service: ServiceManager;
-  // The off-unit store, when configured: every scheduled snapshot is uploaded and pruned there too.
-  remote?: SnapshotStore | undefined;
+  // The unit's stores: retention in snapshot-dir, and, when configured, the off-unit store every scheduled snapshot is
+  // uploaded to and pruned in too.
+  stores: Stores;
 }
 
 // The unit guard of a scheduled run (its progress goes to the log).
@@ -78,11 +78,12 @@ const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, sta
   );
   if (outcome.keysInClear.length > 0) deps.log.warn(keysInClearWarning(outcome.keysInClear));
   deps.log.info(`scheduled snapshot ${outcome.path} written (revision ${outcome.status.revision}, ${outcome.bytes} bytes)`);
-  const pruned = await pruneSnapshots(localStore(config.snapshotDir), config.snapshotRetention, { dryRun: false });
+  const pruned = await pruneSnapshots(deps.stores.local(config.snapshotDir), config.snapshotRetention, { dryRun: false });
+  const remote = await deps.stores.remote();
   for (const removed of pruned.removed) deps.log.info(`retention removed ${removed.name}`);
-  if (deps.remote) {
-    await uploadSnapshot(deps.remote, outcome, { progress: async (m) => deps.log.info(m), allowUnencrypted: config.s3?.allowUnencrypted === true, signal });
-    const remotePruned = await pruneSnapshots(deps.remote, config.snapshotRetention, { dryRun: false });
+  if (remote) {
+    await uploadSnapshot(remote, outcome, { progress: async (m) => deps.log.info(m), allowUnencrypted: config.s3?.allowUnencrypted === true, signal });
+    const remotePruned = await pruneSnapshots(remote, config.snapshotRetention, { dryRun: false });
     for (const removed of remotePruned.removed) deps.log.info(`retention removed ${removed.location}`);
   }
   return {

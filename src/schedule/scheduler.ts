@@ -2,13 +2,13 @@ import cron from 'node-cron';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { prepareDir } from '../engine/prepare-dir.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
-import { validateSchedule } from './cron.ts';
+import { validateSchedule } from '../policy/cron.ts';
 import { runScheduledSnapshot, scheduledGuard } from './run-scheduled.ts';
 import { recoverInterruptedRestore } from '../engine/unit-guard.ts';
 import { removeLeftovers } from '../engine/leftovers.ts';
 import { dirname } from 'node:path';
 import { runDrill, type DrillDeps } from './run-drill.ts';
-import { recordRun, updateScheduleState } from './schedule-state.ts';
+import { recordRun, updateScheduleState } from '../state/schedule-state.ts';
 
 // At start: settles a restore a dead run left unfinished, and removes what dead runs left in the snapshot dir and
 // beside the data dir.

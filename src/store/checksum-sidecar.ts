@@ -1,9 +1,8 @@
 import { lstat, open } from 'node:fs/promises';
+import { parseSidecar } from '../format/sha256sum.ts';
 
 // A sha256sum line is 64 hex digits, two spaces (or space and `*`), the name; nothing bigger is read.
 const MAX_SIDECAR_BYTES = 4096;
-
-const LINE = /^([0-9a-f]{64}) [ *](.+)\n?$/;
 
 // The hex SHA-256 a `<archive>.sha256` file records for name; undefined when missing, unreadable or malformed.
 export const readSidecar = async (path: string, name: string): Promise<string | undefined> => {
@@ -22,6 +21,5 @@ export const readSidecar = async (path: string, name: string): Promise<string | 
   } catch {
     return undefined;
   }
-  const match = LINE.exec(text);
-  return match && match[2] === name ? match[1] : undefined;
+  return parseSidecar(text, name);
 };

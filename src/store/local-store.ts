@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { syncDir } from '../archive/atomic-file.ts';
+import { syncDir } from '../fs/atomic-file.ts';
 import { parseSnapshotName } from '../archive/snapshot-name.ts';
 import { readManifest } from '../archive/read-manifest.ts';
 import { writeChecksumFile } from '../archive/write-archive.ts';

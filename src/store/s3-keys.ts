@@ -1,3 +1,4 @@
+import { SHA256_HEX } from '../format/sha256sum.ts';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { MANIFEST_MAX_BYTES, parseManifest } from '../archive/archive-members.ts';
 import type { Manifest } from '../archive/manifest.ts';
@@ -32,7 +33,7 @@ export const snapshotNameOfKey = (place: S3Place, key: string): string | undefin
 // Header values stay well inside S3's 2 KiB limit for all user metadata together.
 const MAX_MANIFEST_METADATA = 1536;
 
-const HEX64 = /^[0-9a-f]{64}$/;
+const HEX64 = SHA256_HEX;
 
 // The Content-Type an archive is stored with: gzip, or opaque bytes for an age-encrypted one.
 export const contentTypeOf = (key: string): string => (key.endsWith('.age') ? 'application/octet-stream' : 'application/gzip');
@@ -76,13 +77,5 @@ export const readMetadata = (metadata: Record<string, string> | undefined): Arch
   };
 };
 
-const SIDECAR_LINE = /^([0-9a-f]{64}) [ *](.+)\n?$/;
-
-// A sha256sum line for name, as the local store writes beside each archive.
-export const sidecarText = (sha256: string, name: string): string => `${sha256}  ${name}\n`;
-
-// The hex SHA-256 a sidecar's text records for name; undefined when malformed or naming another file.
-export const parseSidecar = (text: string, name: string): string | undefined => {
-  const match = SIDECAR_LINE.exec(text);
-  return match && match[2] === name ? match[1] : undefined;
-};
+// The sidecar text and its parser are sha256sum's, shared with the local store.
+export { parseSidecar, sidecarText } from '../format/sha256sum.ts';

@@ -1,3 +1,4 @@
+import { SHA256_HEX } from '../format/sha256sum.ts';
 import { addAbortListener } from 'node:events';
 import type { Readable } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -12,13 +13,11 @@ import { keyOf, metadataFor, readMetadata, sidecarKeyOf, sidecarText, urlOf } fr
 import { SourceError, uploadOnce, type Uploaded } from './s3-upload.ts';
 import type { SaveMeta, StoredSnapshot } from './snapshot-store.ts';
 
-// What a caller may say about an archive it saves to S3: SaveMeta, plus a way to read the archive again
-// from its start, without which a failed upload is not started over (each part is still retried).
-export interface S3SaveMeta extends SaveMeta {
-  reopen?: () => Readable;
-}
+// What a caller may say about an archive it saves to S3: SaveMeta; without reopen a failed upload is not started
+// over (each part is still retried).
+export type S3SaveMeta = SaveMeta;
 
-const HEX64 = /^[0-9a-f]{64}$/;
+const HEX64 = SHA256_HEX;
 
 // The archive's head, read ahead so its manifest can go into the object's metadata before the upload starts.
 const readAhead = async (source: Readable, meta: S3SaveMeta): Promise<{ head: Buffer[]; manifest: Manifest | undefined }> => {

@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { hashingStream } from '../archive/hashing-stream.ts';
+import { hashingStream } from '../fs/hashing-stream.ts';
 import { pipeline } from 'node:stream/promises';
-import { writeAtomically } from '../archive/atomic-file.ts';
+import { writeAtomically } from '../fs/atomic-file.ts';
 import { AgentError } from '../errors/agent-error.ts';
 
 // What a streamed save wrote.

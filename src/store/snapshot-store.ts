@@ -27,6 +27,8 @@ export interface SaveMeta {
   sha256?: string;
   // The archive's manifest, for stores that keep it beside the object (the local store reads it from the archive).
   manifest?: Manifest;
+  // Reads the archive again from its start: a store may start a failed save over with it (S3 does).
+  reopen?: () => Readable;
 }
 
 // Per-call options every store honours.

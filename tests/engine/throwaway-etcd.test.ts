@@ -1,3 +1,4 @@
+import { localStore } from '../../src/store/local-store.ts';
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
 import { chmod, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
@@ -25,7 +26,8 @@ const db = join(work, 'snap.db');
 await etcd.etcdctl(['snapshot', 'save', db]);
 const charm = loadCharmFiles(CHARM_DIR);
 const config = normalizeConfig(configFor(etcd, { 'snapshot-dir': work, 'etcd-data-dir': etcd.dataDir }), charm.options);
-const client = etcdctlClient(config, execaRunner);
+const PATH = process.env.PATH ?? '';
+const client = etcdctlClient(config, execaRunner, PATH);
 
 const alive = (pid: number | undefined): boolean => {
   try {
@@ -46,7 +48,7 @@ t.test('a port taken meanwhile: restored again on new ports, then it answers as 
   const pickPorts = async () => (++picks === 1 ? [(await freeLoopbackPorts(1))[0]!, taken] : freeLoopbackPorts(2));
   const scratch = await tempDir(t, 'throwaway-retry');
   const member = await launchThrowawayEtcd({ etcd: client, runner: execaRunner, clock: systemClock }, {
-    binary: resolveEtcdServer(config), db, skipHashCheck: false, scratch, startTimeoutMs: 20_000, pickPorts,
+    binary: resolveEtcdServer(config, PATH), db, skipHashCheck: false, scratch, startTimeoutMs: 20_000, pickPorts,
   });
   t.equal(member.attempts, 2, 'the second start worked');
   t.same(await readdir(scratch), ['member-2'], 'the first attempt\'s data dir was removed');
@@ -61,7 +63,7 @@ t.test('verifySnapshot as a drill would call it: a bare db, outcome with counts 
   const parent = await tempDir(t, 'throwaway-drill');
   const lines: string[] = [];
   const outcome = await verifySnapshot({ etcd: client, runner: execaRunner, clock: systemClock, progress: async (line) => void lines.push(line) }, {
-    source: db, snapshotDir: work, etcdPath: '', scratchParent: parent, startTimeoutMs: 20_000, requestTimeoutMs: 5_000,
+    source: db, snapshotDir: work, local: localStore(work), etcdPath: '', scratchParent: parent, startTimeoutMs: 20_000, requestTimeoutMs: 5_000,
   });
   t.equal(outcome.ok, true, outcome.reason ?? 'ok');
   t.equal(outcome.keyCount, await etcd.count());
@@ -72,7 +74,7 @@ t.test('verifySnapshot as a drill would call it: a bare db, outcome with counts 
   t.comment(`verify of a ${outcome.totalKeys}-key bare db took ${outcome.seconds}s`);
 
   const missing = await verifySnapshot({ etcd: client, runner: execaRunner, clock: systemClock, progress: async () => undefined }, {
-    source: db, snapshotDir: work, etcdPath: '/nonexistent/etcd', scratchParent: parent, startTimeoutMs: 20_000, requestTimeoutMs: 5_000,
+    source: db, snapshotDir: work, local: localStore(work), etcdPath: '/nonexistent/etcd', scratchParent: parent, startTimeoutMs: 20_000, requestTimeoutMs: 5_000,
   });
   t.match(missing, { ok: false, reason: /the etcd server binary \/nonexistent\/etcd was not found or is not executable; install etcd or set etcd-path/ });
   t.same(await readdir(parent), []);
@@ -84,9 +86,9 @@ t.test('the server binary: a snap launcher is refused, a missing one is named', 
   await writeFile(join(dir, 'snap'), '#!/bin/sh\n');
   await chmod(join(dir, 'snap'), 0o755);
   await symlink(join(dir, 'snap'), join(dir, 'etcd'));
-  t.throws(() => resolveEtcdServer({ etcdPath: join(dir, 'etcd') }), /is a snap launcher that runs etcd with the unit's own config file; set etcd-path=\/snap\/etcd\/current\/bin\/etcd/);
-  t.throws(() => resolveEtcdServer({ etcdPath: '/nonexistent/etcd' }), /\/nonexistent\/etcd was not found or is not executable/);
-  t.equal(resolveEtcdServer({ etcdPath: '' }), execFileSync('sh', ['-c', 'command -v etcd'], { encoding: 'utf8' }).trim(), 'etcd on PATH when there is no snap');
+  t.throws(() => resolveEtcdServer({ etcdPath: join(dir, 'etcd') }, PATH), /is a snap launcher that runs etcd with the unit's own config file; set etcd-path=\/snap\/etcd\/current\/bin\/etcd/);
+  t.throws(() => resolveEtcdServer({ etcdPath: '/nonexistent/etcd' }, PATH), /\/nonexistent\/etcd was not found or is not executable/);
+  t.equal(resolveEtcdServer({ etcdPath: '' }, PATH), execFileSync('sh', ['-c', 'command -v etcd'], { encoding: 'utf8' }).trim(), 'etcd on PATH when there is no snap');
 });
 
 t.test('start(): a missing program ends at once with notFound; stop() of an exited process resolves', async (t) => {

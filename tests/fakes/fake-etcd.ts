@@ -119,6 +119,10 @@ export const fakeEtcd = (options: FakeEtcdOptions = {}): FakeEtcd => {
       calls.push({ method: 'status', args: [file] });
       return status(file);
     },
+    serverBinary(etcdPath) {
+      calls.push({ method: 'serverBinary', args: [etcdPath] });
+      return etcdPath || '/usr/bin/etcd';
+    },
     async restoreTool() {
       calls.push({ method: 'restoreTool', args: [] });
       return answer(options.restoreTool, [], async () => ({ tool: 'etcdutl', bumpRevision: true }));

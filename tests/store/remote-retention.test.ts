@@ -2,7 +2,7 @@ import t from 'tap';
 import { createReadStream } from 'node:fs';
 import { pruneSnapshots } from '../../src/engine/prune-snapshots.ts';
 import { s3Store } from '../../src/store/s3-store.ts';
-import { unitPrefix } from '../../src/store/remote-store.ts';
+import { unitPrefix } from '../../src/store/stores.ts';
 import { startS3 } from '../helpers/s3-server.ts';
 import { tempDir } from '../support/charm-run.ts';
 import { fakeManifest, makeArchive } from './archive-fixture.ts';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { checkIdentity } from '../archive/age-encryption.ts';
 import { AgentError, UsageError } from '../errors/agent-error.ts';
-import type { HookTools } from './hook-tools.ts';
+import type { HookTools } from '../juju/hook-tools.ts';
 
 // Reads the age identity from a Juju secret's `identity` key (identity-secret); never logs it.
 export const identityFromSecret = async (tools: Pick<HookTools, 'secretGet'>, secretId: string): Promise<string | undefined> => {

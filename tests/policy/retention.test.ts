@@ -1,7 +1,7 @@
 import t from 'tap';
 import { snapshotName } from '../../src/archive/snapshot-name.ts';
 import { AgentError } from '../../src/errors/agent-error.ts';
-import { planRetention } from '../../src/schedule/retention.ts';
+import { planRetention } from '../../src/policy/retention.ts';
 import type { StoredSnapshot } from '../../src/store/snapshot-store.ts';
 import { fakeManifest } from '../store/archive-fixture.ts';
 

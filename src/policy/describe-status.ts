@@ -1,7 +1,7 @@
 import type { WorkloadStatus } from '../juju/hook-tools.ts';
 import { formatAge } from '../format/age.ts';
 import { humanSize } from '../format/human-size.ts';
-import type { RunRecord, ScheduleState } from './schedule-state.ts';
+import type { RunRecord, ScheduleState } from '../state/schedule-state.ts';
 
 // What update-status should show, and whether a catch-up snapshot is due first.
 export interface StatusVerdict {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeTextAtomically } from '../archive/atomic-file.ts';
+import { writeTextAtomically } from '../fs/atomic-file.ts';
 
 // The name of the scheduler's state file inside the snapshot dir (hidden, never a snapshot).
 export const STATE_FILE = '.etcd-agent-schedule.json';

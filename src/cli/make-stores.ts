@@ -1,0 +1,49 @@
+import type { AgentConfig } from '../config/agent-config.ts';
+import { AgentError } from '../errors/agent-error.ts';
+import type { HookTools } from '../juju/hook-tools.ts';
+import { localStore } from '../store/local-store.ts';
+import { s3Store } from '../store/s3-store.ts';
+import type { SnapshotStore } from '../store/snapshot-store.ts';
+import { unitPrefix, type Stores } from '../store/stores.ts';
+
+// Reads the credentials from the Juju secret when one is named, else from the two options. Never logged.
+const credentialsFor = async (s3: NonNullable<AgentConfig['s3']>, secrets: Pick<HookTools, 'secretGet'>): Promise<{ accessKeyId: string; secretAccessKey: string }> => {
+  if (s3.credentialsSecret) {
+    const content = await secrets.secretGet(s3.credentialsSecret);
+    const accessKeyId = content['access-key'];
+    const secretAccessKey = content['secret-key'];
+    if (!accessKeyId || !secretAccessKey) {
+      throw new AgentError(`Juju secret ${s3.credentialsSecret} (s3-credentials-secret) must hold the keys access-key and secret-key`);
+    }
+    return { accessKeyId, secretAccessKey };
+  }
+  return { accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey };
+};
+
+// The stores of one unit from its config: local directories, and S3 when s3-bucket is set (credentials read once,
+// on first use). log receives retry notes (never keys).
+export const makeStores = (config: AgentConfig, secrets: Pick<HookTools, 'secretGet'>, unit: string, log?: (message: string) => void): Stores => {
+  let remote: Promise<SnapshotStore | undefined> | undefined;
+  return {
+    local: (dir) => localStore(dir),
+    remote: () => {
+      const s3 = config.s3;
+      remote ??= s3
+        ? credentialsFor(s3, secrets).then((credentials) =>
+            s3Store({
+              ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+              bucket: s3.bucket,
+              region: s3.region,
+              prefix: unitPrefix(s3.prefix, unit),
+              forcePathStyle: s3.forcePathStyle,
+              ...(s3.ca ? { caFile: s3.ca } : {}),
+              credentials,
+              retries: s3.retries,
+              ...(log ? { log } : {}),
+            }),
+          )
+        : Promise.resolve(undefined);
+      return remote;
+    },
+  };
+};

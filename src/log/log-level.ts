@@ -1,0 +1,2 @@
+// Log levels, named as juju-log accepts them.
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
