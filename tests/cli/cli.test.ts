@@ -47,9 +47,19 @@ t.test('--help on every command, with config options and params as flags', async
   const help = await agent(['snapshot', '--help']);
   t.equal(help.exitCode, 0);
   for (const flag of ['--target', '--keys-version', '--etcd-endpoints', '--etcd-ca', '--etcd-cert', '--etcd-key', '--etcdctl-path', '--snapshot-dir']) t.match(help.stdout, flag);
-  for (const command of ['restore', 'list', 'verify', 'prune']) {
+  // Each command's help names the command and lists its own params and the config options as flags.
+  const params: Record<string, string[]> = {
+    restore: ['--source', '--sha256', '--target', '--skip-backup', '--identity-secret', '--restore-pki'],
+    list: [],
+    verify: ['--source', '--identity-secret'],
+    prune: ['--dry-run'],
+  };
+  for (const [command, flags] of Object.entries(params)) {
     const run = await agent([command, '--help']);
     t.equal(run.exitCode, 0, command);
+    t.equal(run.stdout.split('\n')[0]?.startsWith(`etcd-agent ${command}`), true, `${command}: ${run.stdout.split('\n')[0]}`);
+    const listed = (flag: string): boolean => new RegExp(`^\\s+${flag}\\b`, 'm').test(run.stdout);
+    t.strictSame([...flags, '--etcd-endpoints', '--snapshot-dir'].filter((flag) => !listed(flag)), [], `${command} lists its flags`);
   }
 });
 

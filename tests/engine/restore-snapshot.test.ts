@@ -13,17 +13,11 @@ import { fakeClock, type FakeClock } from '../fakes/fake-clock.ts';
 import { fakeEtcd, notAnswering, readFakeData, writeFakeData, type FakeEtcd } from '../fakes/fake-etcd.ts';
 import { fakeHookTools, type FakeHookTools } from '../fakes/fake-hook-tools.ts';
 import { fakeService, startFailure, stopFailure, type FakeService } from '../fakes/fake-service.ts';
+import { FAILED, FRESH, JOURNAL, PREVIOUS, SERVICE } from '../fakes/restore-names.ts';
 
 // restoreSnapshot in process, on a real temp dir, with fake etcd, systemd, Juju and clock: every way a restore can
 // end, rollbacks included, each with the exact message, the directories it leaves and the service calls it made.
 
-const SERVICE = 'etcd';
-// Names restoreNames() gives at the fake clock's start (2024-05-01T10:00:00Z).
-const STAMP = '20240501T100000Z';
-const FRESH = `data.restore-${STAMP}`;
-const PREVIOUS = `data.pre-restore-${STAMP}`;
-const FAILED = `data.failed-restore-${STAMP}`;
-const JOURNAL = '.etcd-agent-data.restore-journal.json';
 // The old data the unit runs on, and what the snapshot restores (revision 42 plus the bump, 7 keys).
 const OLD = { revision: 10, keys: 3 };
 const RESTORED_REVISION = 42 + REVISION_BUMP;

@@ -8,17 +8,12 @@ import { finishInterruptedRestore, fixCommand, type SettleDeps } from '../../src
 import { fakeClock, type FakeClock } from '../fakes/fake-clock.ts';
 import { fakeEtcd, notAnswering, readFakeData, writeFakeData, type FakeData, type FakeEtcd } from '../fakes/fake-etcd.ts';
 import { fakeService, startFailure, type FakeService } from '../fakes/fake-service.ts';
+import { FAILED, FRESH, JOURNAL, PREVIOUS, SERVICE } from '../fakes/restore-names.ts';
 
 // finishInterruptedRestore on real temp dirs with fake etcd, systemd and clock: a restore that died at each phase,
 // as the disk and its journal were left, is finished or undone; the exact message, the resulting dirs, the calls.
 
-const SERVICE = 'etcd';
 const SOURCE = '/var/snap/etcd/common/snapshots/etcd-snapshot-2024-04-30-09.00.00.tar.gz';
-const STAMP = '20240501T100000Z';
-const FRESH = `data.restore-${STAMP}`;
-const PREVIOUS = `data.pre-restore-${STAMP}`;
-const FAILED = `data.failed-restore-${STAMP}`;
-const JOURNAL = '.etcd-agent-data.restore-journal.json';
 const OLD: FakeData = { revision: 10, keys: 3 };
 const RESTORED: FakeData = { revision: 1_000_000_042, keys: 7 };
 const UPDATED = '2024-05-01T10:00:00.000Z';

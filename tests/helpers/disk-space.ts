@@ -89,13 +89,13 @@ export const entryStartingWith = async (dir: string, prefix: string): Promise<st
   return name === undefined ? undefined : join(dir, name);
 };
 
-// Records the least free space dir's filesystem had while it ran; stop() returns it.
-export const watchFree = async (dir: string, everyMs = 5): Promise<{ stop(): Promise<number> }> => {
-  let least = await freeBytes(dir);
+// Polls measure() every everyMs until stopped, keeping the extreme pick() chooses; stop() returns it, measured once more.
+const watchExtreme = async (measure: () => Promise<number>, pick: (a: number, b: number) => number, everyMs: number): Promise<{ stop(): Promise<number> }> => {
+  let extreme = await measure();
   let running = true;
   const loop = (async () => {
     while (running) {
-      least = Math.min(least, await freeBytes(dir));
+      extreme = pick(extreme, await measure());
       await sleep(everyMs);
     }
   })();
@@ -103,10 +103,13 @@ export const watchFree = async (dir: string, everyMs = 5): Promise<{ stop(): Pro
     async stop() {
       running = false;
       await loop;
-      return Math.min(least, await freeBytes(dir));
+      return pick(extreme, await measure());
     },
   };
 };
+
+// Records the least free space dir's filesystem had while it ran; stop() returns it.
+export const watchFree = (dir: string, everyMs = 5): Promise<{ stop(): Promise<number> }> => watchExtreme(() => freeBytes(dir), Math.min, everyMs);
 
 // Bytes allocated on disk under dir (what `du -s -B1` counts), files vanishing mid-walk skipped.
 export const diskUsage = async (dir: string): Promise<number> => {
@@ -120,20 +123,4 @@ export const diskUsage = async (dir: string): Promise<number> => {
 
 // Records the most disk usage under dir while it ran (polling; on a shared filesystem, where free space says
 // nothing about one directory); stop() returns it.
-export const watchUsage = async (dir: string, everyMs = 5): Promise<{ stop(): Promise<number> }> => {
-  let most = await diskUsage(dir);
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      most = Math.max(most, await diskUsage(dir));
-      await sleep(everyMs);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return Math.max(most, await diskUsage(dir));
-    },
-  };
-};
+export const watchUsage = (dir: string, everyMs = 5): Promise<{ stop(): Promise<number> }> => watchExtreme(() => diskUsage(dir), Math.max, everyMs);
