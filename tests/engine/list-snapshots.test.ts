@@ -5,8 +5,8 @@ import { listSnapshots } from '../../src/engine/list-snapshots.ts';
 import { failingStore } from '../../src/store/failing-store.ts';
 import { localStore } from '../../src/store/local-store.ts';
 import { tempDir } from '../support/charm-run.ts';
-import { fakeManifest, makeArchive } from './archive-fixture.ts';
-import { rejectsAgentError } from './store-contract.ts';
+import { fakeManifest, makeArchive } from '../store/archive-fixture.ts';
+import { rejectsAgentError } from '../store/store-contract.ts';
 
 const name = (day: number): string => `etcd-snapshot-2024-05-${String(day).padStart(2, '0')}-10.00.00.tar.gz`;
 
