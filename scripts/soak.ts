@@ -178,6 +178,9 @@ const writeConfig = async (path: string, etcd: EtcdServer, s3: S3Server, snapsho
     's3-force-path-style': true,
     's3-access-key': s3.accessKeyId,
     's3-secret-key': s3.secretAccessKey,
+    // Drills need plain archives (the unit holds no age identity); the bucket is on loopback, so the deliberate
+    // opt-in to unencrypted off-site copies is the operator's choice made here.
+    's3-allow-unencrypted': true,
   });
   await writeFile(path, stringify(config), { mode: 0o600 });
 };
