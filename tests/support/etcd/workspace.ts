@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeCerts, type Certs } from './certs.ts';
-import { guardDir, releaseDir } from './etcd-exit-guard.ts';
+import { makeCerts, type Certs } from '../net/certs.ts';
+import { guardDir, releaseDir } from './exit-guard.ts';
 
 // The folder one startEtcd/startCluster call keeps data dirs, logs and certs in, shared by its members.
 export interface Workspace {

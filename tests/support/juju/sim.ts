@@ -58,7 +58,7 @@ export interface DispatchOptions {
   detached?: boolean;
 }
 
-const BIN_DIR = fileURLToPath(new URL('../juju-sim/bin', import.meta.url));
+const BIN_DIR = fileURLToPath(new URL('../../juju-sim/bin', import.meta.url));
 
 const readText = async (file: string): Promise<string> => (existsSync(file) ? readFile(file, 'utf8') : '');
 

@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Certs } from './certs.ts';
-import { clientUrl, etcdCommand, peerUrl, type EtcdMemberSpec } from './etcd-args.ts';
-import { runEtcdctl, type EtcdctlTls } from './etcd-ctl.ts';
-import { waitHealthy } from './etcd-health.ts';
-import { spawnEtcd, type EtcdProcess } from './etcd-process.ts';
-import { releaseWorkspace, type Workspace } from './etcd-workspace.ts';
+import type { Certs } from '../net/certs.ts';
+import { clientUrl, etcdCommand, peerUrl, type EtcdMemberSpec } from './args.ts';
+import { runEtcdctl, type EtcdctlTls } from './ctl.ts';
+import { waitHealthy } from './health.ts';
+import { spawnEtcd, type EtcdProcess } from './process.ts';
+import { releaseWorkspace, type Workspace } from './workspace.ts';
 
 // A real etcd process (or cluster member) on loopback, owned by the test.
 export interface EtcdServer {

@@ -1,8 +1,8 @@
 import { get } from 'node:http';
-import { tcpOpen } from './tcp-open.ts';
+import { tcpOpen } from '../net/tcp-open.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runEtcdctl, type EtcdctlTls } from './etcd-ctl.ts';
-import { logTail } from './etcd-process.ts';
+import { runEtcdctl, type EtcdctlTls } from './ctl.ts';
+import { logTail } from './process.ts';
 
 // How long to wait for an etcd to become healthy, and what to watch meanwhile.
 export interface WaitHealthyOptions {

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { cleanEtcdEnv } from './etcd-ctl.ts';
-import { guardPid, releasePid } from './etcd-exit-guard.ts';
+import { cleanEtcdEnv } from './ctl.ts';
+import { guardPid, releasePid } from './exit-guard.ts';
 
 const SETPRIV = '/usr/bin/setpriv';
 

@@ -2,7 +2,9 @@
 // without ever holding its decompressed size in memory.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { create } from 'tar';
 import { once } from 'node:events';
 import { gzipSync } from 'node:zlib';
 
@@ -66,4 +68,12 @@ export const writeGzipBomb = async (file: string, dbBytes: number, head: Buffer 
   out.end();
   await once(out, 'close');
   return bytes;
+};
+
+// A gzipped tar of files of sourceDir (as earlier versions of the agent wrote archives: one gzip stream),
+// written at path; returns its path, SHA-256 and size as the agent's writer does.
+export const writeArchive = async (path: string, sourceDir: string, entries: string[]): Promise<{ path: string; sha256: string; bytes: number }> => {
+  await pipeline(create({ gzip: true, cwd: sourceDir, portable: true }, entries), createWriteStream(path, { mode: 0o600 }));
+  const data = await readFile(path);
+  return { path, sha256: sha256Hex(data), bytes: data.length };
 };

@@ -1,9 +1,10 @@
 import { basename, join } from 'node:path';
 import type { Test } from 'tap';
-import { createJujuSim, runDispatch, type DispatchRun, type JujuSim, type SimSetup } from '../helpers/juju-sim.ts';
-import { seedKubernetesKeys, startEtcd, type EtcdServer } from '../helpers/etcd-server.ts';
-import { installEtcdService, SYSTEMCTL_DIR, type EtcdService } from '../helpers/etcd-service.ts';
-import { CHARM_DIR, configFor, tempDir } from './charm-run.ts';
+import { createJujuSim, runDispatch, type DispatchRun, type JujuSim, type SimSetup } from './sim.ts';
+import { seedKubernetesKeys, startEtcd, type EtcdServer } from '../etcd/server.ts';
+import { installEtcdService, SYSTEMCTL_DIR, type EtcdService } from '../etcd/service.ts';
+import { tempDir } from '../files/dirs.ts';
+import { CHARM_DIR, configFor } from './charm-run.ts';
 
 // The service name the charm's default config uses.
 export const SERVICE = 'snap.etcd.etcd';

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tcpOpen } from '../tcp-open.ts';
+import { tcpOpen } from '../net/tcp-open.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SystemctlExit, alive, killCallerIf, loadUnit, pidFileOf, signalUnit, unitPath, unitState, waitGone, type UnitDef } from './sim-units.ts';
 

@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { peerUrl, raftTiming } from './etcd-args.ts';
-import { waitPeerServing } from './etcd-health.ts';
-import { makeMember, type EtcdServer, type MemberHandle, type StopQueue } from './etcd-member.ts';
-import { logTail } from './etcd-process.ts';
-import { openWorkspace, releaseWorkspace, type Workspace } from './etcd-workspace.ts';
-import { freePorts } from './ports.ts';
+import { peerUrl, raftTiming } from './args.ts';
+import { waitPeerServing } from './health.ts';
+import { makeMember, type EtcdServer, type MemberHandle, type StopQueue } from './member.ts';
+import { logTail } from './process.ts';
+import { openWorkspace, releaseWorkspace, type Workspace } from './workspace.ts';
+import { freePorts } from '../net/ports.ts';
 
 // The server type, re-exported so tests import everything etcd from here.
-export type { EtcdServer } from './etcd-member.ts';
+export type { EtcdServer } from './member.ts';
 // Seeding helpers, re-exported so tests import everything etcd from here.
-export { kubernetesKey, kubernetesValue, seedKubernetesKeys } from './etcd-seed.ts';
+export { kubernetesKey, kubernetesValue, seedKubernetesKeys } from './seed.ts';
 
 // Options of startEtcd.
 export interface StartEtcdOptions {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './ports.ts';
+import { freePort } from '../net/ports.ts';
 import { checkSigV4, faultXml, type SigV4Fault } from './sigv4-check.ts';
 
 // The access key of the only key pair the server accepts.

@@ -2,13 +2,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { ETCDCTL, tlsFlags } from './etcd-ctl.ts';
-import { guardPidFile } from './etcd-exit-guard.ts';
-import type { EtcdServer } from './etcd-server.ts';
-import type { UnitDef } from './systemctl/sim-units.ts';
+import { ETCDCTL, tlsFlags } from './ctl.ts';
+import { guardPidFile } from './exit-guard.ts';
+import type { EtcdServer } from './server.ts';
+import type { UnitDef } from '../systemctl/sim-units.ts';
 
 // The folder holding the systemctl stand-in; put it first on PATH so `systemctl` resolves to it.
-export const SYSTEMCTL_DIR = fileURLToPath(new URL('./systemctl/', import.meta.url));
+export const SYSTEMCTL_DIR = fileURLToPath(new URL('../systemctl/', import.meta.url));
 
 // The systemctl stand-in executable.
 export const SYSTEMCTL = join(SYSTEMCTL_DIR, 'systemctl');
