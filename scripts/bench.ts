@@ -1,70 +1,209 @@
-// The benchmark: how long a snapshot, a verification, an encrypted snapshot and a restore take, and how
-// much memory the agent uses, for etcd databases of growing size. Streaming should keep memory flat.
-// Runs a throwaway etcd on loopback (the systemctl stand-in runs it for the restore). Prints a table.
-import { randomBytes } from 'node:crypto';
+// npm run bench: what an operator compares. On Kubernetes-like etcd data (pods, configmaps, secrets, events under
+// /registry/, with the history a real cluster keeps) at 256 MiB and 1 GiB, the agent against the raw etcd tools in
+// the same run, interleaved, medians of BENCH_RUNS (3): snapshot vs `etcdctl snapshot save` and vs the runbook
+// (save, tar czf, sha256sum); encrypted and S3 vs plain; restore and verify vs the raw restore (stop,
+// `etcdctl snapshot restore`, swap, start, first healthy answer); the agent's own peak RSS for every command; and
+// cold starts. Prints ratios against the targets of issue 11, and the absolute figures.
+// BENCH_SIZES_MB=256,1024 and BENCH_RUNS=3 by default. Needs Debian's etcd-server, etcd-client and age.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { Etcd3 } from 'etcd3';
 import { parse } from 'yaml';
-import { startEtcd } from '../tests/helpers/etcd-server.ts';
-import { installEtcdService, systemctlEnv } from '../tests/helpers/etcd-service.ts';
+import { recordRun } from '../src/state/schedule-state.ts';
+import { startEtcd } from '../tests/support/etcd/server.ts';
+import { installEtcdService, systemctlEnv } from '../tests/support/etcd/service.ts';
+import { startS3 } from '../tests/support/s3/server.ts';
+import { fillEtcd } from './bench/fill-etcd.ts';
+import { writeFastHookTools } from './bench/hook-tools.ts';
+import { AGENT, measure, median, timed, type Measured } from './bench/measure.ts';
 
-const agent = join(import.meta.dirname, '..', 'bin', 'etcd-agent');
-const SIZES_MB = (process.env.BENCH_SIZES_MB ?? '32,128,384').split(',').map(Number);
-const VALUE_BYTES = 768 * 1024;
+const SIZES_MB = (process.env.BENCH_SIZES_MB ?? '256,1024').split(',').map(Number);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const ETCDCTL = '/usr/bin/etcdctl';
+const ROOT = join(import.meta.dirname, '..');
+const say = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
 
-// Runs the agent and samples its resident memory from /proc until it exits.
-const measure = async (args: string[], env: Record<string, string>): Promise<{ seconds: number; peakMiB: number; doc: Record<string, Record<string, string>> }> => {
-  const started = performance.now();
-  const child = execa(agent, args, { env: { ...env, NODE_OPTIONS: '' } });
-  let peak = 0;
-  const timer = setInterval(() => {
-    // bin/etcd-agent execs node, so the child's pid is the agent itself.
-    void readFile(`/proc/${child.pid}/status`, 'utf8')
-      .then((s) => (peak = Math.max(peak, Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0))))
-      .catch(() => undefined);
-  }, 20);
-  const result = await child.finally(() => clearInterval(timer));
-  return { seconds: (performance.now() - started) / 1000, peakMiB: peak / 1024, doc: parse(result.stdout) as Record<string, Record<string, string>> };
+type Row = { what: string; seconds: number[]; peakMiB: number[]; bytes?: number };
+const rows = new Map<string, Row>();
+const record = (key: string, what: string, run: Measured | number, bytes?: number): void => {
+  const row = rows.get(key) ?? { what, seconds: [], peakMiB: [] };
+  if (typeof run === 'number') row.seconds.push(run);
+  else {
+    row.seconds.push(run.seconds);
+    row.peakMiB.push(run.peakMiB);
+  }
+  if (bytes !== undefined) row.bytes = bytes;
+  rows.set(key, row);
+};
+const med = (key: string): number => median(rows.get(key)?.seconds ?? [Number.NaN]);
+const peak = (key: string): number => Math.max(...(rows.get(key)?.peakMiB ?? [Number.NaN]));
+
+const waitHealthy = async (endpoint: string): Promise<void> => {
+  for (;;) {
+    const r = await execa(ETCDCTL, [`--endpoints=${endpoint}`, '--dial-timeout=1s', '--command-timeout=1s', 'endpoint', 'health'], { reject: false, env: { ETCDCTL_API: '3' } });
+    if (r.exitCode === 0) return;
+    await sleep(20);
+  }
 };
 
-const rows: string[][] = [];
-for (const mb of SIZES_MB) {
+// Removes the data dirs the agent's restores keep (<data>.pre-restore-...), so the disk does not fill up.
+const dropKeptDirs = async (dataDir: string): Promise<void> => {
+  for (const name of await readdir(dirname(dataDir))) {
+    if (name.startsWith(`${basename(dataDir)}.pre-restore-`) || name.startsWith(`${basename(dataDir)}.bench-old`)) await rm(join(dirname(dataDir), name), { recursive: true, force: true });
+  }
+};
+
+const clearDir = async (dir: string): Promise<void> => {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+};
+
+const benchSize = async (mb: number): Promise<void> => {
+  const size = `${mb} MiB`;
   const work = await mkdtemp(join(tmpdir(), 'etcd-agent-bench-'));
   const etcd = await startEtcd({ dir: join(work, 'etcd') });
-  const service = await installEtcdService(join(work, 'systemd'), 'bench-etcd', etcd);
+  const s3 = await startS3({ bucket: 'bench' });
   try {
     const client = new Etcd3({ hosts: [etcd.endpoint] });
-    const count = Math.ceil((mb * 1024 * 1024) / VALUE_BYTES);
-    for (let i = 0; i < count; i += 8) {
-      await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, j) => client.put(`/registry/bench/${i + j}`).value(randomBytes(VALUE_BYTES))));
-    }
+    const started = performance.now();
+    const objects = await fillEtcd(client, mb * 2 ** 20, (line) => say(`${size}: ${line}`));
+    const dbBytes = Number((await client.maintenance.status()).dbSize);
     client.close();
+    say(`${size}: ${objects} objects, db ${(dbBytes / 2 ** 20).toFixed(0)} MiB, filled in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    const service = await installEtcdService(join(work, 'systemd'), 'bench-etcd', etcd);
+    const env = systemctlEnv(service.simDir);
     const key = join(work, 'age.txt');
     execFileSync('age-keygen', ['-o', key], { stdio: 'ignore' });
     const recipient = execFileSync('age-keygen', ['-y', key], { encoding: 'utf8' }).trim();
-    const env = systemctlEnv(service.simDir);
-    const flags = ['--etcd-endpoints', etcd.endpoint, '--etcdctl-path', '/usr/bin/etcdctl', '--etcd-path', '/usr/bin/etcd', '--etcd-data-dir', etcd.dataDir,
-      '--etcd-service', 'bench-etcd', '--etcd-name', etcd.name, '--etcd-peer-url', etcd.peerUrl, '--snapshot-dir', join(work, 'snaps')];
-    const snap = await measure(['snapshot', ...flags, '--target', join(work, 'snaps')], env);
-    const dbMiB = Number(snap.doc.snapshot!.bytes) / 1024 / 1024;
-    const dbBytes = (await stat(etcd.dataDir + '/member/snap/db')).size / 1024 / 1024;
-    const verify = await measure(['verify', ...flags, '--source', snap.doc.snapshot!.path!], env);
-    const enc = await measure(['snapshot', ...flags, '--target', join(work, 'enc'), '--encryption-recipients', recipient], env);
-    const restore = await measure(['restore', ...flags, '--source', snap.doc.snapshot!.path!, '--target', join(work, 'backups'), '--skip-backup'], env);
-    rows.push([`${mb} MiB written`, `${dbBytes.toFixed(0)} MiB db`, `${dbMiB.toFixed(1)} MiB archive`,
-      `${snap.seconds.toFixed(1)} s / ${snap.peakMiB.toFixed(0)} MiB`, `${verify.seconds.toFixed(1)} s / ${verify.peakMiB.toFixed(0)} MiB`,
-      `${enc.seconds.toFixed(1)} s / ${enc.peakMiB.toFixed(0)} MiB`, `${restore.seconds.toFixed(1)} s / ${restore.peakMiB.toFixed(0)} MiB`]);
-    process.stderr.write(`bench: ${mb} MiB done\n`);
-  } finally {
+    const flags = ['--etcd-endpoints', etcd.endpoint, '--etcdctl-path', ETCDCTL, '--etcd-path', '/usr/bin/etcd', '--etcd-data-dir', etcd.dataDir,
+      '--etcd-service', 'bench-etcd', '--etcd-name', etcd.name, '--etcd-peer-url', etcd.peerUrl, '--snapshot-dir', join(work, 'snaps'), '--lock-timeout', '0'];
+    const s3Flags = ['--s3-endpoint', s3.endpoint, '--s3-bucket', s3.bucket, '--s3-region', 'us-east-1', '--s3-force-path-style', 'true',
+      '--s3-access-key', s3.accessKeyId, '--s3-secret-key', s3.secretAccessKey, '--s3-allow-unencrypted', 'true'];
+    const raw = join(work, 'raw');
+    const agentDir = join(work, 'agent');
+    const keep = join(work, 'keep');
+    await mkdir(keep, { recursive: true });
+    const snapshot = async (tag: string, extra: string[]): Promise<Measured & { path: string; bytes: number }> => {
+      await clearDir(agentDir);
+      const run = await measure(AGENT, ['snapshot', ...flags, '--target', agentDir, ...extra], env);
+      const doc = parse(run.stdout) as { snapshot: { path: string; bytes: string } };
+      record(`${size}:${tag}`, tag, run, Number(doc.snapshot.bytes));
+      return { ...run, path: doc.snapshot.path, bytes: Number(doc.snapshot.bytes) };
+    };
+    for (let r = 1; r <= RUNS; r++) {
+      await clearDir(raw);
+      record(`${size}:raw-save`, 'raw etcdctl snapshot save', await measure(ETCDCTL, [`--endpoints=${etcd.endpoint}`, 'snapshot', 'save', join(raw, 'db')], { ETCDCTL_API: '3' }));
+      await clearDir(raw);
+      record(`${size}:runbook`, 'runbook: save, tar czf, sha256sum', await timed(() =>
+        execa('sh', ['-c', `cd ${raw} && ETCDCTL_API=3 ${ETCDCTL} --endpoints=${etcd.endpoint} snapshot save db >/dev/null && tar czf db.tar.gz db && sha256sum db.tar.gz >/dev/null`])));
+      await snapshot('snapshot', []);
+      await snapshot('snapshot-gzip', ['--snapshot-compression', 'gzip']);
+      await snapshot('snapshot-none', ['--snapshot-compression', 'none']);
+      await snapshot('snapshot-encrypted', ['--encryption-recipients', recipient]);
+      await snapshot('snapshot-s3', s3Flags);
+      await snapshot('snapshot-s3-encrypted', [...s3Flags, '--encryption-recipients', recipient]);
+      say(`${size}: snapshot round ${r} done`);
+    }
+    // One archive and one raw db to restore from.
+    await clearDir(agentDir);
+    const archive = parse((await measure(AGENT, ['snapshot', ...flags, '--target', keep], env)).stdout) as { snapshot: { path: string } };
+    await execa(ETCDCTL, [`--endpoints=${etcd.endpoint}`, 'snapshot', 'save', join(keep, 'raw.db')], { env: { ETCDCTL_API: '3' } });
+    for (let r = 1; r <= RUNS; r++) {
+      const fresh = `${etcd.dataDir}.bench-fresh`;
+      record(`${size}:raw-restore`, 'raw restore: stop, etcdctl snapshot restore, swap, start, healthy', await timed(async () => {
+        await service.systemctl(['stop', 'bench-etcd']);
+        await execa(ETCDCTL, ['snapshot', 'restore', join(keep, 'raw.db'), '--data-dir', fresh, '--name', etcd.name, '--initial-cluster', `${etcd.name}=${etcd.peerUrl}`,
+          '--initial-advertise-peer-urls', etcd.peerUrl], { env: { ETCDCTL_API: '3' } });
+        await execa('mv', [etcd.dataDir, `${etcd.dataDir}.bench-old`]);
+        await execa('mv', [fresh, etcd.dataDir]);
+        await service.systemctl(['start', 'bench-etcd']);
+        await waitHealthy(etcd.endpoint);
+      }));
+      await dropKeptDirs(etcd.dataDir);
+      record(`${size}:restore`, 'agent restore (skip-backup)', await measure(AGENT, ['restore', ...flags, '--source', archive.snapshot.path, '--skip-backup', '--target', join(work, 'backups')], env));
+      await dropKeptDirs(etcd.dataDir);
+      record(`${size}:verify`, 'agent verify', await measure(AGENT, ['verify', ...flags, '--source', archive.snapshot.path], env));
+      say(`${size}: restore round ${r} done`);
+    }
+    record(`${size}:list`, 'agent list (local and S3)', await measure(AGENT, ['list', ...flags, ...s3Flags], env));
     await service.systemctl(['stop', 'bench-etcd']);
+  } finally {
+    await s3.stop();
     await etcd.cleanup();
     await rm(work, { recursive: true, force: true });
   }
+};
+
+// Cold starts: --help, list on an empty dir, and update-status with nothing to do (last snapshot fresh).
+const benchColdStart = async (): Promise<void> => {
+  const work = await mkdtemp(join(tmpdir(), 'etcd-agent-bench-cold-'));
+  const etcd = await startEtcd({ dir: join(work, 'etcd') });
+  try {
+    const snaps = join(work, 'snaps');
+    await mkdir(snaps, { recursive: true });
+    const now = new Date().toISOString();
+    await recordRun(snaps, { started: now, finished: now, outcome: 'ok', archive: join(snaps, 'etcd-snapshot-2026-01-01-00.00.00.tar.zst'), bytes: 1, revision: 1 });
+    const tools = join(work, 'tools');
+    await writeFastHookTools(tools, { 'etcd-endpoints': etcd.endpoint, 'etcdctl-path': ETCDCTL, 'snapshot-dir': snaps, 'snapshot-schedule': '0 */6 * * *', 'etcd-data-dir': etcd.dataDir });
+    const hookEnv = {
+      PATH: `${tools}:/usr/bin:/bin`, JUJU_DISPATCH_PATH: 'hooks/update-status', JUJU_UNIT_NAME: 'etcd/0', JUJU_MODEL_NAME: 'bench', JUJU_CHARM_DIR: ROOT,
+      ETCD_AGENT_SYSTEMD_DIR: join(work, 'systemd'), ETCD_AGENT_STATE_DIR: join(work, 'state'), HOME: work,
+    };
+    await measure(AGENT, ['--help']); // the first start fills Node's compile cache, as the first hook on a unit does
+    for (let r = 1; r <= Math.max(RUNS, 5); r++) {
+      record('cold:help', 'etcd-agent --help', await measure(AGENT, ['--help']));
+      record('cold:list', 'etcd-agent list (empty dir)', await measure(AGENT, ['list', '--snapshot-dir', snaps]));
+      record('cold:update-status', 'update-status hook, nothing to do', await measure(join(ROOT, 'dispatch'), [], hookEnv));
+    }
+  } finally {
+    await etcd.cleanup();
+    await rm(work, { recursive: true, force: true });
+  }
+};
+
+const ratio = (a: number, b: number): string => (a / b).toFixed(2);
+const verdict = (ok: boolean): string => (ok ? 'holds' : '**misses**');
+
+await benchColdStart();
+for (const mb of SIZES_MB) await benchSize(mb);
+
+const lines: string[] = [];
+lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; medians of ${RUNS} interleaved runs.`, '');
+lines.push('| target | ' + SIZES_MB.map((mb) => `${mb} MiB`).join(' | ') + ' | holds |', '|---|' + SIZES_MB.map(() => '---').join('|') + '|---|');
+const target = (label: string, limit: number, value: (size: string) => number, format: (v: number) => string = (v) => `${v.toFixed(2)}×`): void => {
+  const values = SIZES_MB.map((mb) => value(`${mb} MiB`));
+  lines.push(`| ${label} | ${values.map(format).join(' | ')} | ${verdict(values.every((v) => v <= limit))} |`);
+};
+target('snapshot (zstd) ≤ 1.5× raw save', 1.5, (s) => med(`${s}:snapshot`) / med(`${s}:raw-save`));
+target('snapshot (gzip) vs raw save (no target)', Number.POSITIVE_INFINITY, (s) => med(`${s}:snapshot-gzip`) / med(`${s}:raw-save`));
+target('encrypted ≤ 1.2× plain', 1.2, (s) => med(`${s}:snapshot-encrypted`) / med(`${s}:snapshot`));
+target('S3 upload adds ≤ 30 %', 1.3, (s) => med(`${s}:snapshot-s3`) / med(`${s}:snapshot`));
+target('restore ≤ 1.3× raw restore', 1.3, (s) => med(`${s}:restore`) / med(`${s}:raw-restore`));
+target('verify ≤ 1.5× raw restore', 1.5, (s) => med(`${s}:verify`) / med(`${s}:raw-restore`));
+const agentKeys = ['snapshot', 'snapshot-gzip', 'snapshot-none', 'snapshot-encrypted', 'snapshot-s3', 'snapshot-s3-encrypted', 'restore', 'verify', 'list'];
+target('agent peak RSS ≤ 100 MiB, every command', 100, (s) => Math.max(...agentKeys.map((k) => peak(`${s}:${k}`))), (v) => `${v.toFixed(0)} MiB`);
+lines.push('', '| cold start | wall (median) | peak RSS | holds (≤ 0.3 s, ≤ 80 MiB) |', '|---|---|---|---|');
+for (const k of ['help', 'list', 'update-status']) {
+  const row = rows.get(`cold:${k}`) as Row;
+  lines.push(`| ${row.what} | ${med(`cold:${k}`).toFixed(3)} s | ${peak(`cold:${k}`).toFixed(0)} MiB | ${verdict(med(`cold:${k}`) <= 0.3 && peak(`cold:${k}`) <= 80)} |`);
 }
-const header = ['data', 'etcd db', 'archive (gzip)', 'snapshot (time / peak RSS)', 'verify', 'encrypted snapshot', 'restore (skip-backup)'];
-console.log(`| ${header.join(' | ')} |\n|${header.map(() => ' --- ').join('|')}|`);
-for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+lines.push('', '| run | ' + SIZES_MB.map((mb) => `${mb} MiB: time, peak RSS, archive`).join(' | ') + ' |', '|---|' + SIZES_MB.map(() => '---').join('|') + '|');
+const seen = new Set<string>();
+for (const [k, row] of rows) {
+  const tag = k.slice(k.indexOf(':') + 1);
+  if (k.startsWith('cold:') || seen.has(tag)) continue;
+  seen.add(tag);
+  const cells = SIZES_MB.map((mb) => {
+    const r = rows.get(`${mb} MiB:${tag}`);
+    if (!r) return '';
+    const rss = r.peakMiB.length ? `, ${Math.max(...r.peakMiB).toFixed(0)} MiB` : '';
+    return `${median(r.seconds).toFixed(2)} s${rss}${r.bytes ? `, ${(r.bytes / 2 ** 20).toFixed(1)} MiB` : ''}`;
+  });
+  lines.push(`| ${row.what} | ${cells.join(' | ')} |`);
+}
+lines.push('', `Ratios: ${SIZES_MB.map((mb) => `${mb} MiB snapshot/raw ${ratio(med(`${mb} MiB:snapshot`), med(`${mb} MiB:raw-save`))}, runbook/raw ${ratio(med(`${mb} MiB:runbook`), med(`${mb} MiB:raw-save`))}`).join('; ')}`);
+console.log(lines.join('\n'));

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse } from 'yaml';
-import { seedKubernetesKeys, startEtcd } from '../tests/helpers/etcd-server.ts';
-import { installEtcdService, systemctlEnv } from '../tests/helpers/etcd-service.ts';
+import { seedKubernetesKeys, startEtcd } from '../tests/support/etcd/server.ts';
+import { installEtcdService, systemctlEnv } from '../tests/support/etcd/service.ts';
 
 const say = (text: string): void => void process.stdout.write(`\n== ${text}\n`);
 const agent = join(import.meta.dirname, '..', 'bin', 'etcd-agent');

@@ -1,4 +1,4 @@
-// npm run pack: writes etcd.charm, a deployable charm zip with the agent bundled into agent.mjs and its own
+// npm run pack: writes etcd.charm, a deployable charm zip with the agent bundled under dist/agent/ and its own
 // Node runtime, and no node_modules.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,5 +20,5 @@ const out = join(root, 'etcd.charm');
 const zip = await writeZip(entries, out, { level: COMPRESSION_LEVEL, mtime });
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 const mib = (zip.bytes / 1024 / 1024).toFixed(1);
-process.stdout.write(`agent.mjs: ${(agent.code.length / 1024).toFixed(0)} KiB from ${agent.inputs} modules; runtime: node ${runtime.version} linux x64\n`);
+process.stdout.write(`agent: ${(agent.files.reduce((n, f) => n + f.code.length, 0) / 1024).toFixed(0)} KiB in ${agent.files.length} files from ${agent.inputs} modules; runtime: node ${runtime.version} linux x64\n`);
 process.stdout.write(`etcd.charm: ${mib} MiB (${zip.bytes} bytes, ${zip.entries} entries) in ${seconds}s\n`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh machine: Debian's etcd 3.4
-# (server and client) and age (the tests prove stock tools open our encrypted archives) when missing, and the project's npm dependencies (with the
+# (server and client), age and zstd (the tests prove stock tools open our archives) when missing, and the project's npm dependencies (with the
 # pinned Node 24) when node_modules is missing or older than the lockfile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,8 @@ missing=()
 command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
 command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
 command -v age >/dev/null 2>&1 || missing+=(age)
+# The tests prove stock zstd and GNU tar read every archive format.
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 if ((${#missing[@]} > 0)); then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"

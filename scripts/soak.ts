@@ -12,10 +12,10 @@ import { Etcd3 } from 'etcd3';
 import { stringify } from 'yaml';
 import { parseSnapshotName } from '../src/archive/snapshot-name.ts';
 import type { DrillRecord, RunRecord, ScheduleState } from '../src/state/schedule-state.ts';
-import { seedKubernetesKeys, startEtcd, type EtcdServer } from '../tests/helpers/etcd-server.ts';
-import { startS3, type S3Server } from '../tests/helpers/s3-server.ts';
-import { readState, spawnAgent, waitFor } from '../tests/support/agent-process.ts';
-import { configFor } from '../tests/support/charm-run.ts';
+import { seedKubernetesKeys, startEtcd, type EtcdServer } from '../tests/support/etcd/server.ts';
+import { startS3, type S3Server } from '../tests/support/s3/server.ts';
+import { readState, spawnAgent, waitFor } from '../tests/support/juju/agent-process.ts';
+import { configFor } from '../tests/support/juju/charm-run.ts';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? '30');
 if (!(MINUTES > 0)) throw new Error(`SOAK_MINUTES must be a positive number of minutes, not ${process.env.SOAK_MINUTES}`);

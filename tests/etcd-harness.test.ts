@@ -2,11 +2,11 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { runEtcdctl } from './helpers/etcd-ctl.ts';
-import { isHealthy } from './helpers/etcd-health.ts';
-import { kubernetesKey, kubernetesValue, seedKubernetesKeys, startCluster, startEtcd } from './helpers/etcd-server.ts';
-import { installEtcdService } from './helpers/etcd-service.ts';
-import { freePorts } from './helpers/ports.ts';
+import { runEtcdctl } from './support/etcd/ctl.ts';
+import { isHealthy } from './support/etcd/health.ts';
+import { kubernetesKey, kubernetesValue, seedKubernetesKeys, startCluster, startEtcd } from './support/etcd/server.ts';
+import { installEtcdService } from './support/etcd/service.ts';
+import { freePorts } from './support/net/ports.ts';
 
 const QUICK = ['--dial-timeout=500ms', '--command-timeout=500ms'];
 

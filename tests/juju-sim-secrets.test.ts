@@ -1,7 +1,7 @@
 // The simulated secret-get tracks revisions as Juju does, so a test can tell whether the agent asked for the latest.
 import t from 'tap';
 import { execa } from 'execa';
-import { createJujuSim } from './helpers/juju-sim.ts';
+import { createJujuSim } from './support/juju/sim.ts';
 
 t.test('a rotated secret reaches the unit only through --refresh (or --peek, which does not track it)', async (t) => {
   const sim = await createJujuSim({ secrets: { 'secret:s3': { 'secret-key': 'first' } } });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { execa } from 'execa';
-import { createJujuSim, runDispatch, type JujuSim } from './helpers/juju-sim.ts';
+import { createJujuSim, runDispatch, type JujuSim } from './support/juju/sim.ts';
 
 const ACTION = { JUJU_ACTION_NAME: 'snapshot', JUJU_ACTION_UUID: '7' };
 

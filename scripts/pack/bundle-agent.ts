@@ -1,5 +1,5 @@
-import { readFile, readdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
 // A file the bundle reads from disk at run time, and where it goes in the charm.
@@ -8,17 +8,23 @@ export interface RuntimeAsset {
   to: string;
 }
 
-// The bundled agent: agent.mjs's text and the files it needs beside it.
+// The bundled agent: its files (the entry, etcd-agent.mjs, and the chunks it loads when a command needs them),
+// relative to AGENT_DIR, and the files they read beside them.
 export interface BundledAgent {
-  code: Buffer;
+  files: { name: string; code: Buffer }[];
   assets: RuntimeAsset[];
   inputs: number;
 }
 
-// Where the charm keeps etcd3's gRPC definitions, relative to agent.mjs.
+// Where the bundle lives, in the project and in the charm alike (dispatch and bin/etcd-agent run it from there).
+export const AGENT_DIR = 'dist/agent';
+// The entry point inside AGENT_DIR.
+export const AGENT_ENTRY = 'etcd-agent.mjs';
+
+// Where the charm keeps etcd3's gRPC definitions, relative to AGENT_DIR.
 export const ETCD3_PROTO_DIR = 'proto/etcd3';
 
-// CommonJS dependencies (etcd3, @grpc/grpc-js, winston) get a real require and agent.mjs's own path.
+// CommonJS dependencies (etcd3, @grpc/grpc-js, ajv, yaml) get a real require and agent.mjs's own path.
 const BANNER = [
   "import { createRequire as __agentCreateRequire } from 'node:module';",
   "import { dirname as __agentDirname } from 'node:path';",
@@ -40,21 +46,27 @@ const etcd3Protos = (assets: RuntimeAsset[]): Plugin => ({
       if (source.split(ETCD3_PROTO_PATH).length !== 2) throw new Error(`etcd3 no longer loads ${ETCD3_PROTO_PATH} in ${args.path}; update scripts/pack/bundle-agent.ts`);
       const protoDir = join(dirname(args.path), '..', 'proto');
       for (const name of (await readdir(protoDir)).filter((n) => n.endsWith('.proto')).sort()) {
-        assets.push({ from: join(protoDir, name), to: `${ETCD3_PROTO_DIR}/${name}` });
+        assets.push({ from: join(protoDir, name), to: `${AGENT_DIR}/${ETCD3_PROTO_DIR}/${name}` });
       }
       return { contents: source.replace(ETCD3_PROTO_PATH, `\`\${__dirname}/${ETCD3_PROTO_DIR}/rpc.proto\``), loader: 'js' };
     });
   },
 });
 
-// Bundles src/cli/main.ts and every dependency into one ESM file for Node 24.
+// Bundles src/cli/main.ts and every dependency for Node 24: etcd-agent.mjs holds what every command needs, and
+// what only some need (etcd's gRPC client, the AWS SDK, age, the scheduler) sits in chunks loaded on first use,
+// so a hook with nothing to do starts in a fraction of the time one file of everything takes.
 export const bundleAgent = async (root: string): Promise<BundledAgent> => {
   const assets: RuntimeAsset[] = [];
+  const outdir = join(root, AGENT_DIR);
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-    outfile: join(root, 'agent.mjs'),
+    entryPoints: { 'etcd-agent': join(root, 'src', 'cli', 'start.ts') },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]',
     bundle: true,
+    splitting: true,
     write: false,
     platform: 'node',
     format: 'esm',
@@ -63,10 +75,28 @@ export const bundleAgent = async (root: string): Promise<BundledAgent> => {
     define: { __dirname: '__agentDir', __filename: '__agentFilename' },
     plugins: [etcd3Protos(assets)],
     metafile: true,
+    minifySyntax: true,
+    minifyWhitespace: true,
+    keepNames: true,
+    legalComments: 'none',
     logLevel: 'warning',
   });
-  const [output] = result.outputFiles;
-  if (!output || result.outputFiles.length !== 1) throw new Error(`esbuild wrote ${result.outputFiles.length} files, expected agent.mjs alone`);
+  const files = result.outputFiles.map((f) => ({ name: relative(outdir, f.path), code: Buffer.from(f.contents) }));
+  if (!files.some((f) => f.name === AGENT_ENTRY)) throw new Error(`esbuild did not write ${AGENT_ENTRY}`);
   if (assets.length === 0) throw new Error('the bundle does not include etcd3, so its .proto files were not found');
-  return { code: Buffer.from(output.contents), assets, inputs: Object.keys(result.metafile.inputs).length };
+  return { files, assets, inputs: Object.keys(result.metafile.inputs).length };
+};
+
+// Writes the bundle into the project (npm run build), with etcd3's .proto files beside it.
+export const writeBundle = async (root: string, agent: BundledAgent): Promise<void> => {
+  const outdir = join(root, AGENT_DIR);
+  await rm(outdir, { recursive: true, force: true });
+  for (const file of agent.files) {
+    await mkdir(dirname(join(outdir, file.name)), { recursive: true });
+    await writeFile(join(outdir, file.name), file.code);
+  }
+  for (const asset of agent.assets) {
+    await mkdir(dirname(join(root, asset.to)), { recursive: true });
+    await copyFile(asset.from, join(root, asset.to));
+  }
 };

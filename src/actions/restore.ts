@@ -31,6 +31,7 @@ export const restoreAction: ActionDefinition = {
           restorePki: params['restore-pki'] === true,
           recipients: config.encryptionRecipients,
           includePaths: config.includePaths,
+          compression: config.snapshotCompression,
           unit: context.place.unit,
           healthTimeoutMs: config.restoreHealthTimeoutMs,
         },

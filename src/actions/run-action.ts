@@ -1,3 +1,4 @@
+import { governBuffers } from '../system/buffer-governor.ts';
 import type { Clock } from '../clock/clock.ts';
 import type { CharmFiles } from '../charm/charm-files.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
@@ -40,7 +41,7 @@ export const runAction = async (name: string, deps: ActionDeps): Promise<ActionO
     const action = ACTIONS[name];
     const spec = deps.charm.actions[name];
     if (!action || !spec) throw new UsageError(`unknown action "${name}"; known actions: ${Object.keys(ACTIONS).join(', ')}`);
-    const params = validateParams(name, spec, await tools.actionGet(), action.hints);
+    const params = await validateParams(name, spec, await tools.actionGet(), action.hints);
     const config = normalizeConfig(await tools.configGet(), deps.charm.options);
     log.info(`action ${name} started with ${JSON.stringify(params)}`);
     const progress = async (message: string): Promise<void> => {
@@ -49,8 +50,9 @@ export const runAction = async (name: string, deps: ActionDeps): Promise<ActionO
     };
     const etcd = deps.makeEtcd(config);
     const stores = deps.makeStores(config, tools, deps.place.unit, (m) => log.warn(m));
+    // Every action streams archives: the buffer governor keeps memory flat while it does.
     const run = () =>
-      action.run({ params, config, tools, log, clock: deps.clock, place: deps.place, service: deps.service, runner: deps.runner, etcd, stores, progress });
+      governBuffers(() => action.run({ params, config, tools, log, clock: deps.clock, place: deps.place, service: deps.service, runner: deps.runner, etcd, stores, progress }));
     const guard = unitGuard(config, { lock: await deps.makeLock(config), etcd, service: deps.service, clock: deps.clock, progress });
     let results;
     if (action.exclusive) {

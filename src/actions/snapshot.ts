@@ -25,6 +25,7 @@ export const snapshotAction: ActionDefinition = {
       recipients: context.config.encryptionRecipients,
       includePaths: context.config.includePaths,
       pkiKeysOmitted: context.config.pkiKeysOmitted,
+      compression: context.config.snapshotCompression,
     });
     context.log.info(`snapshot ${outcome.path} written (sha256 ${outcome.sha256}, ${outcome.bytes} bytes, revision ${outcome.status.revision})`);
     const results: Results = {
@@ -38,6 +39,7 @@ export const snapshotAction: ActionDefinition = {
       'snapshot.etcd-version': outcome.manifest.etcdVersion,
       'snapshot.revision': String(outcome.status.revision),
       'snapshot.total-keys': String(outcome.status.totalKey),
+      'snapshot.compression': outcome.manifest.compression ?? 'gzip:6',
       'snapshot.hash': String(outcome.status.hash),
       'snapshot.created': outcome.manifest.created,
       'snapshot.cluster-id': outcome.manifest.clusterId,

@@ -1,12 +1,11 @@
 import { SHA256_HEX } from '../format/sha256sum.ts';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { UsageError } from '../errors/agent-error.ts';
 import type { ActionSpec } from '../charm/charm-files.ts';
 
 // Extra sentences for values that are refused for a reason worth explaining.
 export type ParamHints = Record<string, Record<string, string>>;
 
-const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false });
 
 // Values a JSON Schema type cannot express, checked wherever an action declares the param; an empty value means "none".
 const FORMATS: Record<string, { valid: (value: string) => boolean; rule: string }> = {
@@ -39,12 +38,13 @@ const describe = (error: ErrorObject, params: Record<string, unknown>): string =
 };
 
 // Checks params against the action's schema in actions.yaml and fills in defaults; every refusal is a UsageError.
-export const validateParams = (
+// (ajv loads only when an action runs: hooks never need it.)
+export const validateParams = async (
   action: string,
   spec: ActionSpec,
   given: Record<string, unknown>,
   hints: ParamHints = {},
-): Record<string, unknown> => {
+): Promise<Record<string, unknown>> => {
   for (const [name, byValue] of Object.entries(hints)) {
     const hint = byValue[String(given[name])];
     if (hint !== undefined) throw new UsageError(`invalid param ${name}=${JSON.stringify(given[name])}: ${hint}`);
@@ -56,7 +56,11 @@ export const validateParams = (
     additionalProperties: spec.additionalProperties ?? false,
   };
   const params = structuredClone(given);
-  const validate = ajv.compile(schema);
+  const ajv = await import('ajv');
+  // ajv is CommonJS: Node names its exports, a bundle may hand them over as the default export.
+  const Ajv = ajv.Ajv ?? (ajv.default as unknown as typeof ajv).Ajv;
+  // The schemas are the charm's own (actions.yaml): ajv's meta-schema, which takes longer to compile than they do, is left out.
+  const validate = new Ajv({ allErrors: false, useDefaults: true, strict: false, meta: false, validateSchema: false }).compile(schema);
   if (!validate(params)) {
     const first = validate.errors?.[0];
     throw new UsageError(`${action}: ${first ? describe(first, params) : 'params are not valid'}`);

@@ -1,7 +1,7 @@
-import { Duplex } from 'node:stream';
-import { Decrypter, Encrypter } from 'age-encryption';
+import { Transform, type Duplex, type TransformCallback } from 'node:stream';
 import { AgentError, UsageError } from '../errors/agent-error.ts';
 import { identityKey, parseRecipients } from './age-keys.ts';
+import { CHUNK_BYTES, NONCE_BYTES, openChunk, payloadKey, sealChunk, TAG_BYTES } from './age-payload.ts';
 
 // The key checks, offered here too so callers need one import (they live in age-keys.ts).
 export { checkIdentity, parseRecipients } from './age-keys.ts';
@@ -23,103 +23,146 @@ export const isAgeEncrypted = (head: Buffer): boolean => {
 
 const asBuffer = (chunk: Uint8Array): Buffer => (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
 
-// A byte-mode Duplex around the library's web streams: what is written is `convert`'s input, what it
-// resolves to is read out, one chunk at a time (nothing buffered beyond a chunk or two each side).
-// Destroying it (as pipeline does on any error) aborts both sides; `explain` words the failures.
-const bridge = (convert: (input: ReadableStream<Uint8Array>) => Promise<ReadableStream<Uint8Array>>, explain: (error: unknown) => unknown): Duplex => {
-  const { readable: input, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  const output = convert(input);
-  output.catch(() => undefined); // reported by pull when read; never an unhandled rejection
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  const readable = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          reader ??= (await output).getReader();
-          const next = await reader.read();
-          if (next.done) controller.close();
-          else controller.enqueue(asBuffer(next.value));
-        } catch (error) {
-          throw explain(error);
-        }
-      },
-      async cancel(reason) {
-        await (reader ?? (await output.catch(() => undefined)))?.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return Duplex.fromWeb({ readable, writable });
-};
+// Bytes held until a whole chunk (and the sign of more input after it) has arrived.
+class Held {
+  parts: Buffer[] = [];
+  bytes = 0;
 
-// Streams plaintext in, age ciphertext out (64 KiB ChaCha20-Poly1305 chunks), to every recipient
-// (age1… X25519 public keys). Throws UsageError at once on a bad or empty recipient list.
+  add(chunk: Buffer): void {
+    this.parts.push(chunk);
+    this.bytes += chunk.length;
+  }
+
+  // The first n bytes, removed.
+  take(n: number): Buffer {
+    const all = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.bytes);
+    this.parts = all.length > n ? [all.subarray(n)] : [];
+    this.bytes = all.length - Math.min(n, all.length);
+    return all.subarray(0, n);
+  }
+}
+
+// Streams plaintext in, age ciphertext out, to every recipient (age1… X25519 public keys). The header comes from
+// the age-encryption library (it wraps the file key for each recipient and MACs the header); the 64 KiB payload
+// chunks are sealed by age-payload.ts. Throws UsageError at once on a bad or empty recipient list.
 export const encryptStream = (recipients: string[]): Duplex => {
   const checked = parseRecipients(recipients.join('\n'));
   if (checked.length === 0) throw new UsageError('encryption-recipients is empty: there is no age public key to encrypt to');
-  const encrypter = new Encrypter();
-  for (const recipient of checked) encrypter.addRecipient(recipient);
-  return bridge(
-    (input) => encrypter.encrypt(input),
-    (error) => error,
-  );
+  const held = new Held();
+  let key: Buffer | undefined;
+  let counter = 0;
+  // The library's header for a fresh file key, which a recipient of ours learns as the library wraps it.
+  const header = async (stream: Transform): Promise<Buffer> => {
+    // The library loads only when an archive is encrypted.
+    const { Encrypter } = await import('age-encryption');
+    const encrypter = new Encrypter();
+    for (const recipient of checked) encrypter.addRecipient(recipient);
+    let fileKey: Uint8Array | undefined;
+    encrypter.addRecipient({ wrapFileKey: (k: Uint8Array) => ((fileKey = k), []) });
+    // An empty file is header, nonce, and one empty sealed chunk (its tag): the first two are what we want.
+    const empty = asBuffer(await encrypter.encrypt(new Uint8Array(0)));
+    const head = empty.subarray(0, empty.length - TAG_BYTES);
+    if (fileKey === undefined) throw new Error('the age library did not hand out the file key');
+    stream.push(head);
+    return payloadKey(fileKey, head.subarray(head.length - NONCE_BYTES));
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      const step = async (): Promise<void> => {
+        key ??= await header(this);
+        held.add(chunk);
+        while (held.bytes > CHUNK_BYTES) this.push(sealChunk(key, counter++, false, held.take(CHUNK_BYTES)));
+      };
+      step().then(() => done(), done);
+    },
+    flush(done: TransformCallback) {
+      const step = async (): Promise<void> => {
+        key ??= await header(this);
+        this.push(sealChunk(key, counter++, true, held.take(held.bytes)));
+      };
+      step().then(() => done(), done);
+    },
+  });
 };
 
-// What the source did, so its own errors (and this module's) pass through unchanged.
-interface Watch {
-  failure: unknown;
-  headerRead: boolean;
-}
-
-// The source checked as it is handed over: the age magic first, then a bound on the header's size.
-const guarded = async function* (source: AsyncIterable<Uint8Array>, watch: Watch): AsyncGenerator<Uint8Array> {
-  try {
-    let head: Buffer | undefined = Buffer.alloc(0);
-    let pulled = 0;
-    for await (const raw of source) {
-      let chunk = asBuffer(raw);
-      if (!watch.headerRead && pulled > MAX_HEADER_BYTES) throw new AgentError(`cannot decrypt the archive: its age header is damaged (${MAX_HEADER_BYTES} bytes without its end)`);
-      pulled += chunk.length;
-      if (head !== undefined) {
-        head = Buffer.concat([head, chunk]);
-        if (head.length < MAGIC.length) continue;
-        if (!isAgeEncrypted(head)) throw new AgentError(`cannot decrypt the archive: ${NOT_AGE}`);
-        [chunk, head] = [head, undefined];
-      }
-      yield chunk;
-    }
-    if (head !== undefined && !isAgeEncrypted(head)) throw new AgentError(`cannot decrypt the archive: ${head.length === 0 ? 'it is empty' : NOT_AGE}`);
-    if (head !== undefined) yield head;
-  } catch (error) {
-    watch.failure = error;
-    throw error;
-  }
+// Where the header ends ("--- <MAC>\n" closes it), or -1 while it has not arrived.
+const headerEnd = (bytes: Buffer): number => {
+  const footer = bytes.indexOf('\n--- ');
+  if (footer < 0) return -1;
+  const end = bytes.indexOf('\n', footer + 5);
+  return end < 0 ? -1 : end + 1;
 };
 
-// The operator's message for a failure of the library; never holds a key (the library's own reasons hold none).
-const explain = (error: unknown, watch: Watch): unknown => {
-  if (watch.failure !== undefined && error === watch.failure) return error;
+// The operator's message for a header the library refused; never holds a key (the library's reasons hold none).
+const explainHeader = (error: unknown): AgentError => {
   const reason = error instanceof Error ? error.message : String(error);
-  if (!watch.headerRead && /no identity matched/i.test(reason)) return new AgentError(WRONG_IDENTITY);
-  if (!watch.headerRead) return new AgentError(`cannot decrypt the archive: its age header is damaged or truncated (${reason})`);
-  return new AgentError(`cannot decrypt the archive: it is damaged or truncated, its encrypted data failed authentication (${reason}); nothing read from it can be trusted`);
+  if (/no identity matched/i.test(reason)) return new AgentError(WRONG_IDENTITY);
+  return new AgentError(`cannot decrypt the archive: its age header is damaged or truncated (${reason})`);
 };
+
+const damaged = (reason: string): AgentError =>
+  new AgentError(`cannot decrypt the archive: it is damaged or truncated, its encrypted data failed authentication (${reason}); nothing read from it can be trusted`);
 
 // Streams age ciphertext in, plaintext out, with an identity (AGE-SECRET-KEY-1…, alone or as an
-// age-keygen key file). Each 64 KiB chunk is authenticated before it is passed on, and the end is
-// checked at the end: a consumer must treat an error there as the whole archive failing. Throws
-// UsageError at once on an invalid identity; the stream fails with AgentError on a wrong identity,
-// a damaged or truncated file, or input that is not age. No message ever holds the identity.
+// age-keygen key file). The library checks the header and unwraps the file key; each 64 KiB chunk is
+// authenticated before it is passed on, and the end is checked at the end: a consumer must treat an
+// error there as the whole archive failing. Throws UsageError at once on an invalid identity; the stream
+// fails with AgentError on a wrong identity, a damaged or truncated file, or input that is not age.
+// No message ever holds the identity.
 export const decryptStream = (identity: string): Duplex => {
-  const decrypter = new Decrypter();
-  decrypter.addIdentity(identityKey(identity));
-  const watch: Watch = { failure: undefined, headerRead: false };
-  return bridge(
-    async (input) => {
-      const plaintext = await decrypter.decrypt(ReadableStream.from(guarded(input.values({ preventCancel: true }), watch)));
-      watch.headerRead = true;
-      return plaintext;
+  const secret = identityKey(identity);
+  const held = new Held();
+  let key: Buffer | undefined;
+  let counter = 0;
+  let sealed = 0;
+  // Reads the header and nonce once they have arrived; false while they have not.
+  const readHeader = async (): Promise<boolean> => {
+    const head = held.take(held.bytes);
+    held.add(head);
+    if (head.length >= MAGIC.length && !isAgeEncrypted(head)) throw new AgentError(`cannot decrypt the archive: ${NOT_AGE}`);
+    const end = headerEnd(head);
+    if (end < 0 || head.length < end + NONCE_BYTES) {
+      if (head.length > MAX_HEADER_BYTES) throw new AgentError(`cannot decrypt the archive: its age header is damaged (${MAX_HEADER_BYTES} bytes without its end)`);
+      return false;
+    }
+    const { Decrypter } = await import('age-encryption');
+    const decrypter = new Decrypter();
+    decrypter.addIdentity(secret);
+    const fileKey = await decrypter.decryptHeader(head.subarray(0, end)).catch((error: unknown) => {
+      throw explainHeader(error);
+    });
+    held.take(end);
+    key = payloadKey(fileKey, held.take(NONCE_BYTES));
+    return true;
+  };
+  const open = (last: boolean, bytes: Buffer): Buffer => {
+    try {
+      sealed++;
+      return openChunk(key as Buffer, counter++, last, bytes);
+    } catch (error) {
+      throw damaged(error instanceof Error ? error.message : String(error));
+    }
+  };
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      const step = async (): Promise<void> => {
+        held.add(chunk);
+        if (key === undefined && !(await readHeader())) return;
+        while (held.bytes > CHUNK_BYTES + TAG_BYTES) this.push(open(false, held.take(CHUNK_BYTES + TAG_BYTES)));
+      };
+      step().then(() => done(), done);
     },
-    (error) => explain(error, watch),
-  );
+    flush(done: TransformCallback) {
+      const step = async (): Promise<void> => {
+        if (key === undefined && !(await readHeader())) {
+          throw held.bytes === 0 ? new AgentError('cannot decrypt the archive: it is empty') : new AgentError('cannot decrypt the archive: its age header is damaged or truncated (it ends inside the header)');
+        }
+        if (held.bytes < TAG_BYTES) throw damaged('it ends inside a chunk');
+        const last = open(true, held.take(held.bytes));
+        if (last.length === 0 && sealed > 1) throw damaged('the final chunk is empty');
+        this.push(last);
+      };
+      step().then(() => done(), done);
+    },
+  });
 };

@@ -1,4 +1,4 @@
-import { Decrypter, Encrypter } from 'age-encryption';
+import { decodeBech32 } from '../format/bech32.ts';
 import { UsageError } from '../errors/agent-error.ts';
 
 const OPTION = 'encryption-recipients';
@@ -14,11 +14,8 @@ const checkRecipient = (value: string): void => {
   const bad = (why: string): UsageError => new UsageError(`${OPTION}: ${shown(value)} is not ${why}; each recipient must be an age X25519 public key such as \`age-keygen -y\` prints (age1 followed by 58 characters)`);
   if (/^age1(pq|tag)/.test(value)) throw bad('supported (post-quantum and tag recipients are not)');
   if (!value.startsWith('age1')) throw bad('an age X25519 public key');
-  try {
-    new Encrypter().addRecipient(value);
-  } catch {
-    throw bad('a valid age X25519 public key (bad length or checksum)');
-  }
+  const decoded = decodeBech32(value);
+  if (decoded?.prefix !== 'age' || decoded.bytes !== 32) throw bad('a valid age X25519 public key (bad length or checksum)');
 };
 
 // Splits and checks encryption-recipients: separated by spaces, commas or newlines, `#` lines
@@ -45,12 +42,8 @@ export const identityKey = (identity: string): string => {
   const key = lines[0]!;
   if (key.startsWith('AGE-SECRET-KEY-PQ-')) throw invalid('post-quantum identities are not supported, only X25519 ones (AGE-SECRET-KEY-1…)');
   if (!key.startsWith('AGE-SECRET-KEY-1')) throw invalid('it does not start with AGE-SECRET-KEY-1 as an age X25519 identity does');
-  try {
-    // The library's own message may quote the key: it is dropped, never chained as a cause.
-    new Decrypter().addIdentity(key);
-  } catch {
-    throw invalid('it is not a valid age X25519 identity (bad length or checksum)');
-  }
+  const decoded = decodeBech32(key);
+  if (decoded?.prefix !== 'age-secret-key-' || decoded.bytes !== 32) throw invalid('it is not a valid age X25519 identity (bad length or checksum)');
   return key;
 };
 

@@ -66,7 +66,7 @@ export const planMember = (member: MemberHeader): MemberPlan => {
   };
 };
 
-const STRING_FIELDS = ['created', 'trigger', 'unit', 'dbSha256', 'clusterId', 'etcdVersion', 'etcdctlVersion', 'endpoint'];
+const STRING_FIELDS = ['compression', 'created', 'trigger', 'unit', 'dbSha256', 'clusterId', 'etcdVersion', 'etcdctlVersion', 'endpoint'];
 const NUMBER_FIELDS = ['format', 'hash', 'size', 'memberCount'];
 const COUNT_FIELDS = ['revision', 'totalKeys'];
 

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 
 const HASH_SIZE = 32;
 
@@ -15,22 +14,41 @@ export interface DbIntegrity {
   sha256: string;
 }
 
+// Checks a db as its bytes stream by, once: etcd appends the SHA-256 of everything before it to every
+// snapshot it streams (the file is then 32 bytes past a multiple of 512); the whole file's SHA-256 too.
+// One SHA-256 runs over the body; the whole file's is a copy of its state carried on over the last 32 bytes.
+export class DbMeter {
+  #body: Hash = createHash('sha256');
+  #tail: Buffer = Buffer.alloc(0);
+  #bytes = 0;
+
+  // Counts the next bytes of the db.
+  update(chunk: Buffer): void {
+    this.#bytes += chunk.length;
+    if (chunk.length >= HASH_SIZE) {
+      if (this.#tail.length > 0) this.#body.update(this.#tail);
+      this.#body.update(chunk.subarray(0, chunk.length - HASH_SIZE));
+      this.#tail = Buffer.from(chunk.subarray(chunk.length - HASH_SIZE));
+      return;
+    }
+    const joined = Buffer.concat([this.#tail, chunk]);
+    if (joined.length > HASH_SIZE) this.#body.update(joined.subarray(0, joined.length - HASH_SIZE));
+    this.#tail = joined.subarray(Math.max(0, joined.length - HASH_SIZE));
+  }
+
+  // The verdict once every byte has been counted.
+  result(): DbIntegrity {
+    const bytes = this.#bytes;
+    const hasHash = bytes > HASH_SIZE && bytes % 512 === HASH_SIZE;
+    const sha256 = this.#body.copy().update(this.#tail).digest('hex');
+    const ok = hasHash && this.#body.digest().equals(this.#tail);
+    return { hasHash, ok, bytes, sha256 };
+  }
+}
+
 // Checks the SHA-256 etcd appends to every snapshot it streams, reading the file once.
 export const checkDbIntegrity = async (path: string): Promise<DbIntegrity> => {
-  const { size } = await stat(path);
-  const hasHash = size > HASH_SIZE && size % 512 === HASH_SIZE;
-  const body = createHash('sha256');
-  const whole = createHash('sha256');
-  const tail = Buffer.alloc(HASH_SIZE);
-  let offset = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    whole.update(chunk);
-    const bodyEnd = size - HASH_SIZE;
-    const inBody = Math.max(0, Math.min(chunk.length, bodyEnd - offset));
-    if (inBody > 0) body.update(chunk.subarray(0, inBody));
-    if (inBody < chunk.length) chunk.copy(tail, offset + inBody - bodyEnd, inBody);
-    offset += chunk.length;
-  }
-  const ok = hasHash && body.digest().equals(tail);
-  return { hasHash, ok, bytes: size, sha256: whole.digest('hex') };
+  const meter = new DbMeter();
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) meter.update(chunk);
+  return meter.result();
 };

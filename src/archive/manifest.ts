@@ -22,6 +22,8 @@ export interface Manifest {
   etcdVersion: string;
   etcdctlVersion: string;
   endpoint: string;
+  // How the tar is compressed (zstd:1, gzip:6, none); absent in archives of earlier versions (gzip).
+  compression?: string;
   // Files bundled under pki/ (include-paths): where they came from and their SHA-256.
   pki?: { path: string; name: string; sha256: string; bytes: number }[];
   // Private keys the default include-paths left out, and why.

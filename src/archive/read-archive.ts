@@ -11,13 +11,14 @@ const AGE_HEAD_BYTES = 32;
 import { AgentError } from '../errors/agent-error.ts';
 import { PKI_DIR } from './archive-members.ts';
 import { DB_NAME, type Manifest } from './manifest.ts';
-import { unpackTarGz, type UnpackLimit } from './unpack-tar.ts';
+import { unpackTar, type UnpackLimit } from './unpack-tar.ts';
+import { KIND_HEAD_BYTES, kindOf } from './compression.ts';
+import { DbMeter, type DbIntegrity } from './db-integrity.ts';
 import { looksLikeBbolt } from './bbolt-head.ts';
-import { isGzip } from './gzip-magic.ts';
 
 // What a snapshot source turned out to be, unpacked into scratch.
 export interface ExtractedSnapshot {
-  // agent: this charm's .tar.gz with etcd-snapshot.json; legacy-tarball: an older charm's tarball
+  // agent: this charm's archive (.tar.zst, .tar.gz or .tar) with etcd-snapshot.json; legacy-tarball: an older charm's tarball
   // holding only ./db (a raw copy of member/snap/db); bare-db: a plain `etcdctl snapshot save` file.
   format: 'agent' | 'legacy-tarball' | 'bare-db';
   // scratchDir/db
@@ -32,6 +33,8 @@ export interface ExtractedSnapshot {
   pki: string[];
   // the source was age-encrypted (and decrypted on the way).
   encrypted: boolean;
+  // the db's integrity, checked as it was unpacked.
+  db: DbIntegrity;
 }
 
 const READ_CHUNK = 1 << 20;
@@ -67,7 +70,8 @@ const peek = async (chunks: AsyncGenerator<Buffer>, want: number): Promise<{ hea
 };
 
 // Stream-copies a plain db file to dbPath (0600, never over an existing file), at most limit.maxBytes.
-const copyBareDb = async (chunks: AsyncIterable<Buffer>, dbPath: string, source: string, limit: UnpackLimit): Promise<void> => {
+const copyBareDb = async (chunks: AsyncIterable<Buffer>, dbPath: string, source: string, limit: UnpackLimit): Promise<DbIntegrity> => {
+  const meter = new DbMeter();
   const { maxBytes } = limit;
   let copied = 0;
   let created = false;
@@ -79,11 +83,13 @@ const copyBareDb = async (chunks: AsyncIterable<Buffer>, dbPath: string, source:
     for await (const chunk of input) {
       copied += chunk.length;
       if (copied > maxBytes) throw new AgentError(limit.overLimit?.(source) ?? `refusing ${source}: it is larger than ${maxBytes} bytes, the most this agent accepts`);
+      meter.update(chunk);
       yield chunk;
     }
   };
   try {
     await pipeline(chunks, bounded, out);
+    return meter.result();
   } catch (error) {
     if (!out.closed) await new Promise<void>((resolve) => out.destroy().once('close', () => resolve()));
     if (created) await rm(dbPath, { force: true });
@@ -95,7 +101,7 @@ const copyBareDb = async (chunks: AsyncIterable<Buffer>, dbPath: string, source:
   }
 };
 
-// Reads a snapshot source once, as a stream, into scratchDir: a gzipped tar is checked member by
+// Reads a snapshot source once, as a stream, into scratchDir: a tar (zstd, gzip or plain) is checked member by
 // member and unpacked by hand, anything else is taken as a bare db. Throws an AgentError on refusal,
 // having removed what it wrote; never writes outside scratchDir.
 // An age-encrypted source is decrypted on the way with options.identity (refused without one).
@@ -123,15 +129,18 @@ export const extractSnapshot = async (source: string, scratchDir: string, option
       const decrypting = decryptStream(options.identity);
       input.on('error', (error) => decrypting.destroy(error));
       const decrypted = input.pipe(decrypting) as AsyncIterable<Buffer>;
-      ({ head, all } = await peek((async function* () { yield* decrypted; })(), 2));
-      if (!isGzip(head)) throw new AgentError(`refusing ${source}: it decrypts to something that is not a gzipped tar`);
+      ({ head, all } = await peek((async function* () { yield* decrypted; })(), KIND_HEAD_BYTES));
+      if (kindOf(head) === 'other') throw new AgentError(`refusing ${source}: it decrypts to something that is not a snapshot archive (a zstd, gzip or plain tar)`);
+    } else {
+      ({ head, all } = await peek(all, KIND_HEAD_BYTES));
     }
-    if (!isGzip(head)) {
-      if (!looksLikeBbolt(head)) throw new AgentError(`refusing ${source}: it is neither a gzipped tar nor an etcd (bbolt) database; use a snapshot archive or an etcdctl snapshot save file`);
-      await copyBareDb(all, dbPath, source, options);
-      return { format: 'bare-db', dbPath, manifest: undefined, sha256: seen.hash.digest('hex'), bytes: seen.bytes, pki: [], encrypted };
+    const kind = kindOf(head);
+    if (kind === 'other') {
+      if (!looksLikeBbolt(head)) throw new AgentError(`refusing ${source}: it is neither a snapshot archive (tar, .tar.gz, .tar.zst) nor an etcd (bbolt) database; use a snapshot archive or an etcdctl snapshot save file`);
+      const db = await copyBareDb(all, dbPath, source, options);
+      return { format: 'bare-db', dbPath, manifest: undefined, sha256: seen.hash.digest('hex'), bytes: seen.bytes, pki: [], encrypted, db };
     }
-    const unpacked = await unpackTarGz(all, scratchDir, source, options);
+    const unpacked = await unpackTar(all, kind, scratchDir, source, options);
     return {
       format: unpacked.manifest ? 'agent' : 'legacy-tarball',
       dbPath,
@@ -140,6 +149,7 @@ export const extractSnapshot = async (source: string, scratchDir: string, option
       bytes: seen.bytes,
       pki: unpacked.files.filter((name) => name.startsWith(`${PKI_DIR}/`)),
       encrypted,
+      db: unpacked.db,
     };
   } finally {
     await chunks.return(undefined);

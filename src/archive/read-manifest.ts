@@ -1,7 +1,7 @@
 import { isGzip } from './gzip-magic.ts';
+import { decompressor, KIND_HEAD_BYTES, kindOf } from './compression.ts';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { MANIFEST_MAX_BYTES, parseManifest, planMember } from './archive-members.ts';
 import { MANIFEST_NAME, type Manifest } from './manifest.ts';
@@ -54,16 +54,51 @@ const firstMember = (): { parser: Parser; outcome: () => Manifest | undefined | 
   return { parser, outcome: () => outcome };
 };
 
-// The manifest in a gzipped archive stream: only its first member is decompressed; a stream cut
-// after the manifest (an upload's read-ahead) still yields it. undefined for anything else.
-export const manifestFromGzipStream = async (compressed: Readable): Promise<Manifest | undefined> => {
-  const gunzip = createGunzip({ chunkSize: 16 * 1024 });
-  compressed.on('error', (error) => gunzip.destroy(error));
-  compressed.pipe(gunzip);
+// The first bytes of a stream (at least `want` unless it ends), and the stream again from its start.
+const withHead = async (source: Readable, want: number): Promise<{ head: Buffer; again: Readable }> => {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  const iterator = source[Symbol.asyncIterator]();
+  while (bytes < want) {
+    const next = await iterator.next();
+    if (next.done) break;
+    parts.push(next.value as Buffer);
+    bytes += (next.value as Buffer).length;
+  }
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    yield* parts;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value as Buffer;
+    }
+  };
+  return { head: Buffer.concat(parts), again: Readable.from(rest()) };
+};
+
+// The manifest in an archive stream (zstd, gzip or plain tar): only its first member is decompressed; a stream
+// cut after the manifest (an upload's read-ahead) still yields it. undefined for anything else.
+export const manifestFromStream = async (compressed: Readable): Promise<Manifest | undefined> => {
+  let head: Buffer;
+  let again: Readable;
+  try {
+    ({ head, again } = await withHead(compressed, KIND_HEAD_BYTES));
+  } catch {
+    compressed.destroy();
+    return undefined;
+  }
+  const kind = kindOf(head);
+  if (kind === 'other') {
+    compressed.destroy();
+    return undefined;
+  }
+  const inflate = decompressor(kind);
+  again.on('error', (error) => inflate.destroy(error));
+  again.pipe(inflate);
   const { parser, outcome } = firstMember();
   let read = 0;
   try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+    for await (const chunk of inflate as AsyncIterable<Buffer>) {
       if (read === 0 && isGzip(chunk)) return undefined;
       read += chunk.length;
       parser.write(chunk);
@@ -73,9 +108,10 @@ export const manifestFromGzipStream = async (compressed: Readable): Promise<Mani
   } catch {
     // Unreadable or cut short: a manifest settled before that still counts.
   } finally {
-    compressed.unpipe(gunzip);
+    again.unpipe(inflate);
+    again.destroy();
     compressed.destroy();
-    gunzip.destroy();
+    inflate.destroy();
   }
   await Promise.resolve();
   const result = outcome();
@@ -86,4 +122,4 @@ export const manifestFromGzipStream = async (compressed: Readable): Promise<Mani
 // decompressed); undefined for anything unreadable, a legacy archive, or one whose manifest is not first.
 // An encrypted archive's comes from its plain <archive>.json.
 export const readManifest = async (path: string): Promise<Manifest | undefined> =>
-  isEncryptedName(basename(path)) ? readManifestSidecar(path) : manifestFromGzipStream(createReadStream(path, { highWaterMark: 64 * 1024 }));
+  isEncryptedName(basename(path)) ? readManifestSidecar(path) : manifestFromStream(createReadStream(path, { highWaterMark: 64 * 1024 }));

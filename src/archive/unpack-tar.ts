@@ -2,7 +2,6 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { Parser, type ReadEntry } from 'tar';
@@ -10,12 +9,16 @@ import { AgentError } from '../errors/agent-error.ts';
 import { MANIFEST_MAX_BYTES, MAX_PKI_FILES, PKI_DIR, parseManifest, planMember } from './archive-members.ts';
 import { BBOLT_HEAD_BYTES, looksLikeBbolt } from './bbolt-head.ts';
 import { isGzip } from './gzip-magic.ts';
+import { decompressor, type ArchiveKind } from './compression.ts';
+import { DbMeter, type DbIntegrity } from './db-integrity.ts';
 import { DB_NAME, MANIFEST_NAME, type Manifest } from './manifest.ts';
 
-// What a gzipped tar held: the parsed manifest, if any, and the files written (relative to scratch; db always among them).
+// What a tar held: the parsed manifest, if any, the files written (relative to scratch; db always among them),
+// and the db's integrity, checked as it was written.
 export interface UnpackedTar {
   manifest: Manifest | undefined;
   files: string[];
+  db: DbIntegrity;
 }
 
 // Room in the decompressed stream for headers, pax records and padding on top of the content.
@@ -27,11 +30,13 @@ export interface UnpackLimit {
   overLimit?(archive: string): string;
 }
 
-// Streams a gzipped tar into scratchDir, writing each accepted member itself (0600, never over a file).
-// The db must start like a bbolt database; pki/ members must be listed, with their SHA-256, in the manifest,
-// which comes first. On any refusal it removes everything it wrote, then throws an AgentError naming the archive.
-export const unpackTarGz = async (
+// Streams a tar (zstd, gzip or plain, as `kind` says) into scratchDir, writing each accepted member itself
+// (0600, never over a file). The db must start like a bbolt database and is checked (etcd's appended SHA-256)
+// as it is written; pki/ members must be listed, with their SHA-256, in the manifest, which comes first.
+// On any refusal it removes everything it wrote, then throws an AgentError naming the archive.
+export const unpackTar = async (
   chunks: AsyncIterable<Buffer>,
+  kind: Exclude<ArchiveKind, 'other'>,
   scratchDir: string,
   archive: string,
   limit: UnpackLimit,
@@ -58,6 +63,7 @@ export const unpackTarGz = async (
     refuse(`${archive} is truncated or corrupt (${cause}); refused, copy it again or use another snapshot`);
   const tooBig = (): AgentError => refuse(limit.overLimit?.(archive) ?? `refusing ${archive}: it unpacks to more than ${maxBytes} bytes, the most this agent accepts`);
   const pkiHashes = new Map<string, ReturnType<typeof createHash>>();
+  const dbMeter = new DbMeter();
 
   const parser = new Parser({ strict: true, brotli: false, zstd: false });
   // Resolves on the parser's event, or at once when the archive is refused.
@@ -106,6 +112,7 @@ export const unpackTarGz = async (
         head = undefined;
       }
       hash?.update(chunk);
+      if (name === DB_NAME) dbMeter.update(chunk);
       if (!out.write(chunk)) {
         entry.pause();
         out.once('drain', () => entry.resume());
@@ -198,7 +205,7 @@ export const unpackTarGz = async (
           head = data;
           continue;
         }
-        if (isGzip(data)) throw corrupt('a gzip stream inside the gzip stream');
+        if (isGzip(data)) throw corrupt(`a gzip stream inside the ${kind === 'tar' ? 'tar' : `${kind} stream`}`);
         head = undefined;
       }
       if (!parser.write(data)) await until('drain');
@@ -217,11 +224,11 @@ export const unpackTarGz = async (
   };
 
   try {
-    await pipeline(chunks, createGunzip({ chunkSize: 256 * 1024 }), feed);
-    return { manifest, files: [...seen].filter((name) => name !== MANIFEST_NAME) };
+    await pipeline(chunks, decompressor(kind), feed);
+    return { manifest, files: [...seen].filter((name) => name !== MANIFEST_NAME), db: dbMeter.result() };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
-    const reason = code.startsWith('Z_') ? corrupt((error as Error).message) : refuse(`refusing ${archive}: cannot unpack it (${(error as Error).message})`);
+    const reason = code.startsWith('Z_') || code.startsWith('ZSTD_') ? corrupt((error as Error).message) : refuse(`refusing ${archive}: cannot unpack it (${(error as Error).message})`);
     for (const out of streams) if (!out.closed) out.destroy();
     await Promise.all(streams.map((out) => (out.closed ? undefined : once(out, 'close').catch(() => undefined))));
     for (const path of created) await rm(path, { force: true }).catch(() => undefined);

@@ -2,10 +2,17 @@ import { sidecarText } from '../format/sha256sum.ts';
 import type { Duplex } from 'node:stream';
 import { hashingStream } from '../fs/hashing-stream.ts';
 import { pipeline } from 'node:stream/promises';
+import { buffer } from 'node:stream/consumers';
+import { Readable, Writable } from 'node:stream';
 import { basename } from 'node:path';
-import { create } from 'tar';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { paddingFrames } from './padding-frames.ts';
 import { writeAtomically, writeTextAtomically } from '../fs/atomic-file.ts';
+import { compressor, type Compression } from './compression.ts';
+import { DbMeter, type DbIntegrity } from './db-integrity.ts';
+import { DB_NAME, MANIFEST_NAME } from './manifest.ts';
+import { archiveEnd, fileHeader, padding, smallMember } from './tar-blocks.ts';
 
 // What was written: the archive's path, SHA-256 and exact size.
 export interface WrittenArchive {
@@ -14,32 +21,123 @@ export interface WrittenArchive {
   bytes: number;
 }
 
-// Streams files of sourceDir into a gzipped tar at finalPath (0600), hashing it as it is written.
-// The archive is never held in memory nor read back; nothing partial ever carries the final name.
-// With encrypt, the gzipped tar passes through it (age) before it is hashed and written.
-export const writeArchive = async (
-  finalPath: string,
-  sourceDir: string,
-  entries: string[],
-  options: { signal?: AbortSignal | undefined; encrypt?: Duplex | undefined } = {},
-): Promise<WrittenArchive> => {
-  const tap = hashingStream();
-  await writeAtomically(
-    finalPath,
-    async (temp) => {
-      const pack = create({ gzip: true, cwd: sourceDir, portable: true, strict: true }, entries);
-      const file = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
-      const streamOptions = options.signal ? { signal: options.signal } : {};
-      if (options.encrypt) await pipeline(pack, options.encrypt, tap.stream, file, streamOptions);
-      else await pipeline(pack, tap.stream, file, streamOptions);
-    },
-    { exclusive: true },
-  );
-  return { path: finalPath, ...tap.result() };
+// What goes into a snapshot archive. The tar holds, in order: etcd-snapshot.json, db, then the pki/ files.
+export interface ArchiveParts {
+  // The db's bytes, in order, read once (they may arrive while etcdctl is still writing them).
+  db(): AsyncIterable<Buffer>;
+  // The manifest, asked for once the db has been read whole and checked; throwing stops the archive.
+  manifest(integrity: DbIntegrity): Promise<object>;
+  // Files of pkiDir (names relative to it) that follow the db.
+  pkiDir: string;
+  pki: string[];
+  mtime: Date;
+}
+
+// How the archive is written.
+export interface ArchiveOptions {
+  compression: Compression;
+  // A scratch file on the same filesystem, for the compressed db while the manifest is not known yet.
+  bodyPath: string;
+  signal?: AbortSignal | undefined;
+  // age, over the compressed tar, before it is hashed and written.
+  encrypt?: Duplex | undefined;
+}
+
+// Room left at the start of the archive for the manifest frame: it is written last, once the db has been checked.
+const HEAD_REGION = 64 * 1024;
+
+// The db's bytes, checked as they go by, then its padding and the archive's end.
+const tarBody = (parts: ArchiveParts, end: Buffer, meter: DbMeter) =>
+  async function* (): AsyncGenerator<Buffer> {
+    let bytes = 0;
+    for await (const chunk of parts.db()) {
+      meter.update(chunk);
+      bytes += chunk.length;
+      yield chunk;
+    }
+    yield padding(bytes);
+    yield end;
+  };
+
+// The manifest member and the db's header, compressed as a frame of their own.
+const headFrame = async (manifest: object, integrity: DbIntegrity, parts: ArchiveParts, compression: Compression): Promise<Buffer> => {
+  const text = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+  return buffer(Readable.from([smallMember(MANIFEST_NAME, text, parts.mtime), fileHeader(DB_NAME, integrity.bytes, parts.mtime)]).pipe(compressor(compression)));
 };
 
-// Writes `<archive>.json`, the manifest in plain text beside an encrypted archive, so listing and
-// retention can read it without the identity (it holds counts and versions, no keys or values).
+// SHA-256 and size of a file, read once.
+const hashFile = async (path: string): Promise<{ sha256: string; bytes: number }> => {
+  const tap = hashingStream();
+  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), tap.stream, new Writable({ write: (_chunk, _encoding, done) => done() }));
+  return tap.result();
+};
+
+// Writes a snapshot archive at finalPath (0600) reading the db once: as its bytes go by they are checked (etcd's
+// appended SHA-256, the file's own SHA-256) and compressed. The manifest needs that check, so it is compressed
+// last as a frame of its own and put first. Compressed zstd frames and gzip members concatenate into one valid
+// file, so stock `tar --zstd -xf` and `tar xzf` read it. zstd and gzip archives are written in place: the db's
+// frames after a region at the start, which then takes the manifest frame and padding frames that decompress to
+// nothing (flushing the db's frames to disk meanwhile, beside snapshot status). A plain tar has no padding and an
+// encrypted one is a single age stream: those are assembled from a scratch body instead. Nothing partial ever
+// carries the final name.
+export const writeSnapshotArchive = async (finalPath: string, parts: ArchiveParts, options: ArchiveOptions): Promise<WrittenArchive & { integrity: DbIntegrity }> => {
+  const meter = new DbMeter();
+  const streamOptions = options.signal ? { signal: options.signal } : {};
+  const end = await archiveEnd(parts.pkiDir, parts.pki);
+  const body = tarBody(parts, end, meter);
+  const { codec } = options.compression;
+  let integrity: DbIntegrity | undefined;
+  let written: { sha256: string; bytes: number } | undefined;
+  if (!options.encrypt && codec !== 'none') {
+    await writeAtomically(
+      finalPath,
+      async (temp) => {
+        await (await open(temp, 'wx', 0o600)).close();
+        await pipeline(body, compressor(options.compression), createWriteStream(temp, { flags: 'r+', start: HEAD_REGION, highWaterMark: 1 << 20 }), streamOptions);
+        integrity = meter.result();
+        const handle = await open(temp, 'r+');
+        try {
+          const flushed = handle.datasync();
+          flushed.catch(() => undefined);
+          const head = await headFrame(await parts.manifest(integrity), integrity, parts, options.compression);
+          const fill = paddingFrames(codec, HEAD_REGION - head.length);
+          if (!fill) throw new Error(`the manifest frame (${head.length} bytes) does not fit the ${HEAD_REGION}-byte head of the archive`);
+          await flushed;
+          await handle.write(Buffer.concat([head, fill]), 0, HEAD_REGION, 0);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        written = await hashFile(temp);
+      },
+      { exclusive: true },
+    );
+  } else {
+    await pipeline(body, compressor(options.compression), createWriteStream(options.bodyPath, { flags: 'w', mode: 0o600 }), streamOptions);
+    integrity = meter.result();
+    const head = await headFrame(await parts.manifest(integrity), integrity, parts, options.compression);
+    const tap = hashingStream();
+    await writeAtomically(
+      finalPath,
+      async (temp) => {
+        const whole = async function* (): AsyncGenerator<Buffer> {
+          yield head;
+          yield* createReadStream(options.bodyPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+        };
+        const file = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
+        if (options.encrypt) await pipeline(whole, options.encrypt, tap.stream, file, streamOptions);
+        else await pipeline(whole, tap.stream, file, streamOptions);
+      },
+      { exclusive: true },
+    );
+    written = tap.result();
+  }
+  if (!integrity || !written) throw new Error('the archive was not written');
+  return { path: finalPath, ...written, integrity };
+};
+
+// Writes `<archive>.json`, the manifest in plain text beside the archive, so listing and retention can read it
+// without decompressing (or, encrypted, without the identity): it holds counts and versions, no keys or values.
 export const writeManifestSidecar = async (archivePath: string, manifest: object): Promise<string> => {
   const path = `${archivePath}.json`;
   await writeTextAtomically(path, `${JSON.stringify(manifest, null, 2)}\n`, 0o600);

@@ -1,7 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { loadYaml } from '../format/yaml.ts';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 
 // One option as config.yaml declares it.
 export interface OptionSpec {
@@ -33,9 +35,29 @@ export const findCharmRoot = (from: string = dirname(fileURLToPath(import.meta.u
   }
 };
 
-// Reads config.yaml and actions.yaml once.
-export const loadCharmFiles = (root: string = findCharmRoot()): CharmFiles => {
-  const config = parse(readFileSync(join(root, 'config.yaml'), 'utf8')) as { options: Record<string, OptionSpec> };
-  const actions = parse(readFileSync(join(root, 'actions.yaml'), 'utf8')) as Record<string, ActionSpec>;
-  return { root, options: config.options, actions };
+// The parsed charm files, kept beside the bundle by the build: used only while config.yaml and actions.yaml are
+// byte for byte the ones it was made from, so a start reads two small files and skips loading a YAML parser.
+export const CHARM_CACHE = 'dist/agent/charm-files.json';
+
+// The cache's key for the two files' texts.
+export const charmFilesKey = (config: string, actions: string): string => createHash('sha256').update(config).update('\0').update(actions).digest('hex');
+
+// Parses config.yaml and actions.yaml texts.
+export const parseCharmFiles = async (config: string, actions: string): Promise<Omit<CharmFiles, 'root'>> => {
+  const { parse } = await loadYaml();
+  return { options: (parse(config) as { options: Record<string, OptionSpec> }).options, actions: parse(actions) as Record<string, ActionSpec> };
+};
+
+// Reads config.yaml and actions.yaml once (from the build's cache when it matches them).
+export const loadCharmFiles = async (root: string = findCharmRoot()): Promise<CharmFiles> => {
+  const [config, actions, cached] = await Promise.all(['config.yaml', 'actions.yaml', CHARM_CACHE].map((name) => readFile(join(root, name), 'utf8').catch(() => undefined)));
+  if (config === undefined || actions === undefined) throw new Error(`cannot read config.yaml and actions.yaml in ${root}`);
+  const key = charmFilesKey(config, actions);
+  try {
+    const cache = JSON.parse(cached ?? 'null') as { key: string; options: CharmFiles['options']; actions: CharmFiles['actions'] } | null;
+    if (cache?.key === key) return { root, options: cache.options, actions: cache.actions };
+  } catch {
+    // A damaged cache is only slower: the YAML is parsed.
+  }
+  return { root, ...(await parseCharmFiles(config, actions)) };
 };

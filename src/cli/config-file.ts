@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 import { UsageError } from '../errors/agent-error.ts';
+import { loadYaml } from '../format/yaml.ts';
 
 // Reads a YAML (or JSON) map of config options, e.g. written by the charm for its scheduler service.
 export const readConfigFile = async (path: string | undefined): Promise<Record<string, unknown>> => {
@@ -13,6 +13,7 @@ export const readConfigFile = async (path: string | undefined): Promise<Record<s
   }
   let value: unknown;
   try {
+    const { parse } = await loadYaml();
     value = parse(text);
   } catch (error) {
     throw new UsageError(`--config-file ${path} is not valid YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);

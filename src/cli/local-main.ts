@@ -51,7 +51,9 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
     })
     .help()
     .version(false)
-    .wrap(Math.min(110, process.stdout.columns ?? 100));
+    // yargs lays out its help text even for a run that never prints it; wrapping that text costs more than the
+    // rest of a start, so it is wrapped only when help is asked for.
+    .wrap(args.some((a) => a === '--help' || a === '-h' || a === 'help') ? Math.min(110, process.stdout.columns ?? 100) : null);
   for (const { command, action, aliases } of COMMANDS) {
     const spec = charm.actions[action];
     if (!spec) continue;
@@ -78,7 +80,7 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
           },
         });
         await log.flush();
-        if (Object.keys(tools.results).length > 0) out(resultsYaml(tools.results));
+        if (Object.keys(tools.results).length > 0) out(await resultsYaml(tools.results));
         if (tools.failure !== undefined) err(`error: ${tools.failure}`);
         exitCode = outcome === 'ok' ? 0 : outcome === 'usage' ? 2 : 1;
       },

@@ -18,7 +18,7 @@ import { runLocal } from './local-main.ts';
 const main = async (): Promise<number> => {
   // Every environment variable the agent uses is read here, once.
   const searchPath = process.env.PATH ?? '';
-  const charm = loadCharmFiles();
+  const charm = await loadCharmFiles();
   const deps = {
     clock: systemClock,
     service: systemctl(execaRunner),

@@ -2,7 +2,6 @@ import type { AgentConfig } from '../config/agent-config.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import { localStore } from '../store/local-store.ts';
-import { s3Store } from '../store/s3-store.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
 import { unitPrefix, type Stores } from '../store/stores.ts';
 
@@ -29,7 +28,8 @@ export const makeStores = (config: AgentConfig, secrets: Pick<HookTools, 'secret
     remote: () => {
       const s3 = config.s3;
       remote ??= s3
-        ? credentialsFor(s3, secrets).then((credentials) =>
+        ? // The AWS SDK loads only when an S3 store is used.
+          Promise.all([credentialsFor(s3, secrets), import('../store/s3-store.ts')]).then(([credentials, { s3Store }]) =>
             s3Store({
               ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
               bucket: s3.bucket,

@@ -1,3 +1,4 @@
+import type { Compression } from '../archive/compression.ts';
 // The agent's options, normalised: every field typed and checked.
 export interface AgentConfig {
   snapshotDir: string;
@@ -24,6 +25,8 @@ export interface AgentConfig {
   lockTimeoutMs: number;
   // age public keys; empty = plain archives.
   encryptionRecipients: string[];
+  // How archives are compressed (snapshot-compression).
+  snapshotCompression: Compression;
   // Files bundled under pki/ in every archive.
   includePaths: string[];
   // Private keys the default include-paths left out because archives are not encrypted.

@@ -3,6 +3,7 @@ import type { OptionSpec } from '../charm/charm-files.ts';
 import type { AgentConfig } from './agent-config.ts';
 import { existsSync } from 'node:fs';
 import { parseRecipients } from '../archive/age-encryption.ts';
+import { parseCompression } from '../archive/compression.ts';
 
 // include-paths: explicit absolute paths, "none", or empty for the TLS files in use.
 const includePaths = (value: string, defaults: string[]): string[] => {
@@ -121,6 +122,7 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
     restoreHealthTimeoutMs: int('restore-health-timeout', 1) * 1000,
     lockTimeoutMs: int('lock-timeout', 0) * 1000,
     encryptionRecipients: recipients,
+    snapshotCompression: parseCompression(str('snapshot-compression')),
     includePaths: includePaths(includeValue, tlsDefaults),
     pkiKeysOmitted,
     s3: bucket

@@ -1,7 +1,6 @@
 import { SHA256_HEX } from '../format/sha256sum.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkDbIntegrity } from '../archive/db-integrity.ts';
 import type { Manifest } from '../archive/manifest.ts';
 import { extractSnapshot, type ExtractedSnapshot } from '../archive/read-archive.ts';
 import type { UnpackLimit } from '../archive/unpack-tar.ts';
@@ -56,7 +55,7 @@ export const inspectSnapshot = async (
   if (sidecar && sidecar !== extracted.sha256) {
     throw new AgentError(`refusing ${path}: its SHA-256 is ${extracted.sha256} but ${path}.sha256 says ${sidecar}; the archive changed or was copied partly`);
   }
-  const integrity = await checkDbIntegrity(extracted.dbPath);
+  const integrity = extracted.db;
   const raw = extracted.format === 'legacy-tarball' && !integrity.hasHash;
   if (!raw && !integrity.ok) {
     throw new AgentError(
@@ -68,17 +67,18 @@ export const inspectSnapshot = async (
   if (extracted.manifest && integrity.sha256 !== extracted.manifest.dbSha256) {
     throw new AgentError(`refusing ${path}: the db does not match the SHA-256 its manifest records; the archive was altered`);
   }
-  let status: SnapshotStatus;
-  try {
-    status = await etcd.status(extracted.dbPath);
-  } catch (error) {
-    throw new AgentError(`refusing ${path}: its db is not a database etcd can read (${error instanceof Error ? error.message : String(error)})`);
-  }
   const manifest = extracted.manifest;
-  if (manifest && (manifest.revision !== status.revision || manifest.totalKeys !== status.totalKey)) {
-    throw new AgentError(
-      `refusing ${path}: the db holds revision ${status.revision} and ${status.totalKey} keys but the manifest says ${manifest.revision} and ${manifest.totalKeys}`,
-    );
+  let status: SnapshotStatus;
+  if (manifest) {
+    // The db is byte for byte the one the manifest describes (its SHA-256 matched): snapshot status of it, run when
+    // the snapshot was taken, is in the manifest, and running it again would read the whole db once more.
+    status = { revision: manifest.revision, totalKey: manifest.totalKeys, hash: manifest.hash, totalSize: manifest.size };
+  } else {
+    try {
+      status = await etcd.status(extracted.dbPath);
+    } catch (error) {
+      throw new AgentError(`refusing ${path}: its db is not a database etcd can read (${error instanceof Error ? error.message : String(error)})`);
+    }
   }
   return {
     format: extracted.format,

@@ -7,7 +7,7 @@ import { tagAlive } from '../system/process-tag.ts';
 // atomic writes (archives, sidecars, the schedule state, the restore journal). Nothing else is ever matched.
 const PATTERNS: readonly RegExp[] = [
   /^\.etcd-agent-(?:work|restore|verify)-(\d+)-(\d+)-[A-Za-z0-9]{6}$/,
-  /^\.(?:etcd-snapshot-\d{4}-\d\d-\d\d-\d\d\.\d\d\.\d\d\.tar\.gz(?:\.age)?(?:\.sha256|\.json)?|\.etcd-agent-[A-Za-z0-9._-]+)\.partial-(\d+)-(\d+)-\d+$/,
+  /^\.(?:etcd-snapshot-\d{4}-\d\d-\d\d-\d\d\.\d\d\.\d\d\.tar(?:\.gz|\.zst)?(?:\.age)?(?:\.sha256|\.json)?|\.etcd-agent-[A-Za-z0-9._-]+)\.partial-(\d+)-(\d+)-\d+$/,
 ];
 
 // The pid and start ticks a leftover name carries, or undefined when the name is not one of the agent's.

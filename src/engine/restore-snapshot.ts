@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import type { Compression } from '../archive/compression.ts';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Clock } from '../clock/clock.ts';
@@ -52,6 +53,8 @@ export interface RestoreRequest {
   // For the safety snapshot: encrypted and bundled like every other archive.
   recipients: string[];
   includePaths: string[];
+  // How the safety snapshot is compressed.
+  compression?: Compression | undefined;
   // age identity for an encrypted archive.
   identity?: string | undefined;
   // Write the archive's pki/ files back to the paths its manifest records.
@@ -120,6 +123,7 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
           endpoint: request.endpoint,
           recipients: request.recipients,
           includePaths: request.includePaths,
+          compression: request.compression,
         }).catch((error: unknown) => {
           throw new AgentError(`the safety snapshot of the current data failed, nothing was changed: ${oneLine(error)}; fix it or pass skip-backup=true`, { cause: error });
         });

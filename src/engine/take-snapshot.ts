@@ -1,12 +1,15 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock/clock.ts';
 import type { EtcdClient, SnapshotStatus } from '../etcd/etcd-client.ts';
 import { AgentError } from '../errors/agent-error.ts';
-import { checkDbIntegrity } from '../archive/db-integrity.ts';
-import { DB_NAME, MANIFEST_NAME, type Manifest } from '../archive/manifest.ts';
-import { snapshotName } from '../archive/snapshot-name.ts';
-import { writeArchive, writeChecksumFile, writeManifestSidecar } from '../archive/write-archive.ts';
+import type { DbIntegrity } from '../archive/db-integrity.ts';
+import { DB_NAME, type Manifest } from '../archive/manifest.ts';
+import { snapshotName, snapshotStamp } from '../archive/snapshot-name.ts';
+import { writeChecksumFile, writeManifestSidecar, writeSnapshotArchive } from '../archive/write-archive.ts';
+import { DEFAULT_COMPRESSION, describeCompression, type Compression } from '../archive/compression.ts';
+import { followFile, NotFollowed } from '../fs/follow-file.ts';
 import { encryptStream } from '../archive/age-encryption.ts';
 import { collectPki, type PkiFile } from '../archive/collect-pki.ts';
 import { prepareDir } from './prepare-dir.ts';
@@ -14,6 +17,10 @@ import { RUN_TAG } from '../system/process-tag.ts';
 import { isNoSpace, noSpaceError } from '../errors/no-space.ts';
 import { removeLeftovers } from './leftovers.ts';
 import { requireSpace } from './free-space.ts';
+import { lowerOwnPriority } from '../system/cpu-priority.ts';
+
+// How far the agent lowers its own CPU priority while etcd streams a snapshot.
+const GENTLE_NICE = 10;
 
 // What the snapshot engine needs from the outside.
 export interface SnapshotDeps {
@@ -37,6 +44,8 @@ export interface SnapshotRequest {
   includePaths?: string[];
   // Private keys the default include-paths left out (the archive is not encrypted), recorded in the manifest.
   pkiKeysOmitted?: string[];
+  // zstd:1 unless told otherwise.
+  compression?: Compression | undefined;
 }
 
 // The warning for private keys an operator chose to bundle into an archive that is not encrypted.
@@ -67,71 +76,142 @@ export interface SnapshotOutcome {
 const freshSecond = async (clock: Clock, dir: string): Promise<Date> => {
   for (;;) {
     const at = clock.now();
-    const taken = await Promise.all([false, true].map((encrypted) => stat(join(dir, snapshotName(at, encrypted))).then(() => true, () => false)));
-    if (!taken.includes(true)) return at;
+    const stamp = `${snapshotStamp(at)}.`;
+    if (!(await readdir(dir)).some((name) => name.startsWith(stamp))) return at;
     await clock.sleep(1000 - at.getMilliseconds() + 5);
   }
 };
+
+// The saved db's bytes, read as etcdctl writes them (it writes <file>.part, then renames it): compression starts
+// with the first byte etcd streams. Where that cannot be proven exact (another writer, another file at the end),
+// the finished file is read from its start instead.
+const savedDb = (db: string, saving: Promise<void>, signal: AbortSignal | undefined) =>
+  async function* (): AsyncGenerator<Buffer> {
+    let sent = 0;
+    try {
+      for await (const chunk of followFile(`${db}.part`, db, saving, signal)) {
+        sent += chunk.length;
+        yield chunk;
+      }
+      return;
+    } catch (error) {
+      if (!(error instanceof NotFollowed) || sent > 0) throw error;
+    }
+    yield* createReadStream(db, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+  };
+
+// A followed save that turned out not to be exact after bytes were compressed: start the archive again from the file.
+const isLateMismatch = (error: unknown): boolean => error instanceof NotFollowed;
 
 // Takes a snapshot with etcdctl, checks it, and writes the archive, its manifest and checksum file.
 // First removes what dead runs left in the target, and refuses when the target lacks room for the db and its archive.
 export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest): Promise<SnapshotOutcome> => {
   await prepareDir(request.targetDir, request.targetOption);
   for (const path of await removeLeftovers(request.targetDir)) await deps.progress(`removed ${path}, left by a run that died`);
-  const etcdctlVersion = await deps.etcd.version();
-  const cluster = await deps.etcd.cluster();
+  // Both at once; when both fail, the version's failure is the one reported (it says most about the tool).
+  const [version, info] = await Promise.allSettled([deps.etcd.version(), deps.etcd.cluster()]);
+  if (version.status === 'rejected') throw version.reason;
+  if (info.status === 'rejected') throw info.reason;
+  const [etcdctlVersion, cluster] = [version.value, info.value];
   // The saved db in scratch, plus its archive (Kubernetes data compresses about 3x; half the db is the estimate).
   await requireSpace(request.targetDir, Math.ceil(cluster.dbSize * 1.5), `a snapshot of etcd's ${cluster.dbSize}-byte db`, `free space there or choose another ${request.targetOption}`);
   const startedAt = await freshSecond(deps.clock, request.targetDir);
   const scratch = await mkdtemp(join(request.targetDir, `.etcd-agent-work-${RUN_TAG}-`));
+  const compression = request.compression ?? DEFAULT_COMPRESSION;
   let writing = join(scratch, DB_NAME);
+  const stop = new AbortController();
+  let saveError: unknown;
+  let saving: Promise<void> | undefined;
   try {
     const db = join(scratch, DB_NAME);
-    await deps.progress(`saving a snapshot from ${request.endpoint} (revision ${cluster.revision}, ${cluster.memberCount} member(s))`);
-    await deps.etcd.save(db, request.signal);
-    const integrity = await checkDbIntegrity(db);
-    if (!integrity.ok) {
-      throw new AgentError('the snapshot etcd streamed failed its integrity check (appended SHA-256 missing or wrong); nothing was kept; take the snapshot again');
-    }
-    const status = await deps.etcd.status(db);
-    const keyCount = await deps.etcd.keyCount(status.revision).catch(() => undefined);
-    await deps.progress(`snapshot verified: revision ${status.revision}, ${status.totalKey} keys, ${integrity.bytes} bytes`);
-    const manifest: Manifest = {
-      format: 1,
-      created: startedAt.toISOString(),
-      trigger: request.trigger,
-      unit: request.unit,
-      revision: status.revision,
-      totalKeys: status.totalKey,
-      ...(keyCount === undefined ? {} : { keyCount }),
-      hash: status.hash,
-      size: integrity.bytes,
-      dbSha256: integrity.sha256,
-      clusterId: cluster.clusterId,
-      memberCount: cluster.memberCount,
-      etcdVersion: cluster.serverVersion,
-      etcdctlVersion,
-      endpoint: request.endpoint,
-    };
     const pki: PkiFile[] = await collectPki(request.includePaths ?? [], scratch);
-    const pkiEntries = pki.map((f) => f.entry);
-    if (pki.length > 0) manifest.pki = pki.map(({ path, name, sha256, bytes }) => ({ path, name, sha256, bytes }));
-    const omitted = request.pkiKeysOmitted ?? [];
-    if (omitted.length > 0) manifest.pkiKeysOmitted = omitted.map((path) => ({ path, reason: KEY_OMITTED_REASON }));
-    await writeFile(join(scratch, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    const encrypted = (request.recipients ?? []).length > 0;
-    const name = snapshotName(startedAt, encrypted);
-    writing = join(request.targetDir, name);
-    const archive = await writeArchive(join(request.targetDir, name), scratch, [MANIFEST_NAME, DB_NAME, ...pkiEntries], {
-      signal: request.signal,
-      encrypt: encrypted ? encryptStream(request.recipients ?? []) : undefined,
+    await deps.progress(`saving a snapshot from ${request.endpoint} (revision ${cluster.revision}, ${cluster.memberCount} member(s))`);
+    // The save stops with the archive: a failure writing it must not leave etcdctl writing into scratch.
+    saving = deps.etcd.save(db, AbortSignal.any([stop.signal, ...(request.signal ? [request.signal] : [])]));
+    saving.catch((error: unknown) => {
+      saveError ??= error;
     });
+    // While etcd streams, this process (the compression beside it) yields the CPU to etcd and etcdctl.
+    const restorePriority = await lowerOwnPriority(GENTLE_NICE);
+    void saving.then(restorePriority, restorePriority);
+    const saved = saving;
+    // Once the file is whole, snapshot status and the key count run beside the rest of the archive's pass.
+    const checked = saved.then(async () => {
+      const status = await deps.etcd.status(db);
+      const keyCount = await deps.etcd.keyCount(status.revision).catch(() => undefined);
+      return { status, keyCount };
+    });
+    checked.catch(() => undefined);
+    const encrypted = (request.recipients ?? []).length > 0;
+    const name = snapshotName(startedAt, { codec: compression.codec, encrypted });
+    let status: SnapshotStatus | undefined;
+    let manifest: Manifest | undefined;
+    const manifestFor = async (integrity: DbIntegrity): Promise<Manifest> => {
+      if (!integrity.ok) {
+        throw new AgentError('the snapshot etcd streamed failed its integrity check (appended SHA-256 missing or wrong); nothing was kept; take the snapshot again');
+      }
+      const facts = await checked;
+      status = facts.status;
+      await deps.progress(`snapshot verified: revision ${status.revision}, ${status.totalKey} keys, ${integrity.bytes} bytes`);
+      const made: Manifest = {
+        format: 1,
+        created: startedAt.toISOString(),
+        trigger: request.trigger,
+        unit: request.unit,
+        revision: status.revision,
+        totalKeys: status.totalKey,
+        ...(facts.keyCount === undefined ? {} : { keyCount: facts.keyCount }),
+        hash: status.hash,
+        size: integrity.bytes,
+        dbSha256: integrity.sha256,
+        clusterId: cluster.clusterId,
+        memberCount: cluster.memberCount,
+        etcdVersion: cluster.serverVersion,
+        etcdctlVersion,
+        endpoint: request.endpoint,
+        compression: describeCompression(compression),
+      };
+      if (pki.length > 0) made.pki = pki.map(({ path, name: pkiName, sha256, bytes }) => ({ path, name: pkiName, sha256, bytes }));
+      const omitted = request.pkiKeysOmitted ?? [];
+      if (omitted.length > 0) made.pkiKeysOmitted = omitted.map((path) => ({ path, reason: KEY_OMITTED_REASON }));
+      manifest = made;
+      return made;
+    };
+    writing = join(request.targetDir, name);
+    const write = (follow: boolean) =>
+      writeSnapshotArchive(
+        writing,
+        {
+          db: follow ? savedDb(db, saved, request.signal) : async function* () { await saved; yield* createReadStream(db, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>; },
+          manifest: manifestFor,
+          pkiDir: scratch,
+          pki: pki.map((f) => f.entry),
+          mtime: startedAt,
+        },
+        {
+          compression,
+          bodyPath: join(scratch, 'archive-body'),
+          signal: request.signal,
+          encrypt: encrypted ? encryptStream(request.recipients ?? []) : undefined,
+        },
+      );
+    const archive = await write(true).catch(async (error: unknown) => {
+      if (!isLateMismatch(error)) throw error;
+      await deps.progress(`the saved db changed under the snapshot's pass (${(error as Error).message}); reading it again from the file`);
+      return write(false);
+    });
+    await saved;
+    if (!manifest || !status) throw new AgentError('the snapshot archive was written without its manifest; take the snapshot again');
     if (encrypted) await writeManifestSidecar(archive.path, manifest);
     const checksumPath = await writeChecksumFile(archive);
     const { blocks } = await stat(archive.path);
     const keysInClear = encrypted ? [] : pki.filter((f) => f.privateKey).map((f) => f.path);
-    return { ...archive, name, diskBytes: blocks * 512, checksumPath, etcdctlVersion, manifest, status, encrypted, keysInClear };
+    return { path: archive.path, sha256: archive.sha256, bytes: archive.bytes, name, diskBytes: blocks * 512, checksumPath, etcdctlVersion, manifest, status, encrypted, keysInClear };
   } catch (error) {
+    stop.abort();
+    await saving?.catch(() => undefined);
+    // The disk filled under etcdctl's save or under the archive, whichever write met it first.
+    if (isNoSpace(saveError)) throw noSpaceError(request.targetDir, join(scratch, DB_NAME), saveError);
     if (isNoSpace(error)) throw noSpaceError(request.targetDir, writing, error);
     throw error;
   } finally {

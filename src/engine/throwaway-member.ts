@@ -98,7 +98,7 @@ const waitAnswering = async (clock: Clock, proc: RunningProcess, endpoint: strin
 // Starts a throwaway member on its restored data dir and waits until it answers as itself.
 export const startMember = async (deps: MemberDeps, spec: MemberSpec): Promise<StartedMember> => {
   const endpoint = loopbackUrl(spec.clientPort);
-  const proc = deps.runner.start(spec.binary, memberArgs(spec), { ...ETCD_ENV, dieWithParent: true });
+  const proc = await deps.runner.start(spec.binary, memberArgs(spec), { ...ETCD_ENV, dieWithParent: true });
   const stop = async (): Promise<void> => {
     await proc.stop(STOP_GRACE_MS);
   };

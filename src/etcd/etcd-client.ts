@@ -45,6 +45,8 @@ export interface EtcdClient {
   status(file: string): Promise<SnapshotStatus>;
   // Member list and status of the cluster, through the etcd3 client.
   cluster(): Promise<ClusterInfo>;
+  // Whether the endpoint answers (`etcdctl endpoint health`): what a hook that only reports needs, without gRPC.
+  health(): Promise<void>;
   // Live keys in the keyspace (at a revision when given), through the etcd3 client.
   keyCount(revision?: number): Promise<number>;
   // The etcd server binary for throwaway members: etcdPath, else the snap's, else the one on PATH (never a snap launcher).

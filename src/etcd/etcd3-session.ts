@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Etcd3 } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import type { TlsFiles } from '../config/agent-config.ts';
 
 const withDeadline = async <T>(work: Promise<T>, ms: number, endpoint: string): Promise<T> => {
@@ -23,7 +23,11 @@ export const withEtcd3 = async <T>(endpoint: string, tls: TlsFiles | undefined, 
         ...(tls.key ? { privateKey: await readFile(tls.key) } : {}),
       }
     : undefined;
-  const client = new Etcd3({
+  // gRPC and etcd3 load only when etcd is asked something this way (hooks with nothing to do never pay for it).
+  const etcd3 = await import('etcd3');
+  // etcd3 is CommonJS: Node names its exports, a bundle may hand them over as the default export.
+  const Client = etcd3.Etcd3 ?? (etcd3.default as unknown as typeof etcd3).Etcd3;
+  const client = new Client({
     hosts: [endpoint],
     ...(credentials ? { credentials } : {}),
     dialTimeout: timeoutMs,

@@ -3,8 +3,8 @@ import { tlsFor } from '../config/agent-config.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import { checkTlsFiles } from './check-tls-files.ts';
-import { countKeys, readClusterInfo } from './cluster-info.ts';
-import { withEtcd3 } from './etcd3-session.ts';
+import { probeTls } from './probe-tls.ts';
+import { clusterInfoFromJson, countFromJson } from './etcdctl-json.ts';
 import { resolveEtcdBinaries, resolveEtcdServer } from './etcd-binaries.ts';
 import type { EtcdClient, RestoreOptions, RestoreTool, SnapshotStatus } from './etcd-client.ts';
 import { explainEtcdError, explainLocalError } from './explain-etcd-error.ts';
@@ -32,6 +32,18 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner, search
   const fail = (error: unknown, what: string): never => {
     throw explainEtcdError(error, endpoint, what, config.etcdService);
   };
+  // An https endpoint that etcdctl could not reach in time may be refusing TLS: ask, so the message says so.
+  const failAsked = async (error: unknown, what: string): Promise<never> => {
+    const refused = await probeTls(endpoint, tls, config.etcdTimeoutMs).catch(() => undefined);
+    if (refused !== undefined) throw new AgentError(`${what} failed: TLS with etcd at ${endpoint} failed (${refused}); check etcd-ca, etcd-cert and etcd-key`, { cause: error });
+    return fail(error, what);
+  };
+
+  // One etcdctl query against the endpoint, its JSON output.
+  const query = async (args: string[]): Promise<string> =>
+    (await runner.run(bins.etcdctl, [...connection, `--command-timeout=${seconds}`, ...args, '-w', 'json'], { ...ENV, timeoutMs: queryTimeoutMs })).stdout;
+  // etcdctl's own dial and command timeouts come first, so its message says what went wrong.
+  const queryTimeoutMs = 2 * config.etcdTimeoutMs + 1000;
 
   return {
     async version() {
@@ -70,18 +82,30 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner, search
       }
       return { hash: status.hash ?? 0, revision: status.revision, totalKey: status.totalKey, totalSize: status.totalSize ?? 0 };
     },
+    async health() {
+      await checkTlsFiles(tls);
+      try {
+        await runner.run(bins.etcdctl, [...connection, `--command-timeout=${seconds}`, 'endpoint', 'health'], { ...ENV, timeoutMs: queryTimeoutMs });
+      } catch (error) {
+        await failAsked(error, 'checking its health');
+      }
+    },
+    // Both through etcdctl (a Go program that starts in milliseconds): no gRPC client is loaded into the agent.
     async cluster() {
       await checkTlsFiles(tls);
       try {
-        return await withEtcd3(endpoint, tls, config.etcdTimeoutMs, readClusterInfo);
+        const [members, status] = await Promise.allSettled([query(['member', 'list']), query(['endpoint', 'status'])]);
+        if (members.status === 'rejected') throw members.reason;
+        if (status.status === 'rejected') throw status.reason;
+        return clusterInfoFromJson(members.value, status.value);
       } catch (error) {
-        return fail(error, 'reading the member list');
+        return failAsked(error, 'reading the member list');
       }
     },
     async keyCount(revision?: number) {
       await checkTlsFiles(tls);
       try {
-        return await withEtcd3(endpoint, tls, config.etcdTimeoutMs, (client) => countKeys(client, revision));
+        return countFromJson(await query(['get', '', '--from-key', '--keys-only', '--limit=1', ...(revision === undefined ? [] : [`--rev=${revision}`])]));
       } catch (error) {
         return fail(error, 'counting keys');
       }

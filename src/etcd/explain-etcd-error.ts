@@ -2,7 +2,7 @@ import { AgentError } from '../errors/agent-error.ts';
 import { CommandError } from '../process/command-runner.ts';
 
 const TLS_WORDS = /certificate|x509|tls|ssl|handshake|alert|unknown authority|self[- ]signed|wrong version number/i;
-const DOWN_WORDS = /ECONNREFUSED|connection refused|deadline exceeded|No connection established|unavailable|EHOSTUNREACH|ENOTFOUND|timed out|timeout/i;
+const DOWN_WORDS = /unhealthy|ECONNREFUSED|connection refused|deadline exceeded|No connection established|unavailable|EHOSTUNREACH|ENOTFOUND|timed out|timeout/i;
 
 const shorten = (cause: string): string =>
   cause

@@ -1,6 +1,6 @@
+import { loadYaml } from '../format/yaml.ts';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { writeTextAtomically } from '../fs/atomic-file.ts';
 import type { HookContext } from './hook-context.ts';
 
@@ -38,6 +38,7 @@ const readOrEmpty = (path: string): Promise<string> => readFile(path, 'utf8').ca
 // Writes the config file (0600: it may hold credentials) and the unit file; true when either changed.
 export const writeSchedulerFiles = async (context: Pick<HookContext, 'unit' | 'paths' | 'agent'>, rawConfig: Record<string, unknown>): Promise<boolean> => {
   const files = schedulerFiles(context);
+  const { stringify } = await loadYaml();
   const config = stringify(rawConfig);
   const unit = renderSchedulerUnit(context, files.configFile);
   const changed = (await readOrEmpty(files.configFile)) !== config || (await readOrEmpty(files.unitFile)) !== unit;

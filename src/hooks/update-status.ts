@@ -12,7 +12,7 @@ import { schedulerFiles } from './scheduler-unit.ts';
 const etcdProblem = async (context: HookContext, config: AgentConfig): Promise<string | undefined> => {
   if (!(await context.service.isActive(config.etcdService).catch(() => false))) return `etcd-service ${config.etcdService} is not active`;
   try {
-    await context.makeEtcd(config).cluster();
+    await context.makeEtcd(config).health();
     return undefined;
   } catch (error) {
     return `etcd does not answer: ${oneLine(error)}`;

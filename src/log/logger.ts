@@ -1,5 +1,3 @@
-import winston from 'winston';
-import Transport from 'winston-transport';
 import type { LogLevel } from './log-level.ts';
 
 // Where log lines end up: juju-log inside Juju, stderr outside.
@@ -14,36 +12,19 @@ export interface Logger {
   flush(): Promise<void>;
 }
 
-const LEVELS: Record<string, LogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR' };
+const RANK: Record<LogLevel, number> = { DEBUG: 0, INFO: 1, WARNING: 2, ERROR: 3 };
 
-// A winston transport that hands lines to a sink one after another, in order.
-class SinkTransport extends Transport {
-  chain: Promise<void> = Promise.resolve();
-  readonly sink: LogSink;
-
-  constructor(sink: LogSink, level: string) {
-    super({ level });
-    this.sink = sink;
-  }
-
-  override log(info: { level: string; message: unknown }, next: () => void): void {
-    const level = LEVELS[info.level] ?? 'INFO';
-    this.chain = this.chain.then(() => this.sink(level, String(info.message))).catch(() => undefined);
-    next();
-  }
-}
-
-// Builds a winston logger writing to the sink at the given minimum level.
+// A logger that hands lines at or above `level` to the sink one after another, in order; a sink that fails
+// loses that line only. (The agent's lines go to juju-log or stderr, one at a time: a level filter and an
+// ordered queue are all it needs, so no logging framework is loaded on every hook.)
 export const createLogger = (sink: LogSink, level: 'debug' | 'info' = 'debug'): Logger => {
-  const transport = new SinkTransport(sink, level);
-  const logger = winston.createLogger({ level, levels: { error: 0, warn: 1, info: 2, debug: 3 }, transports: [transport] });
-  return {
-    debug: (m) => void logger.debug(m),
-    info: (m) => void logger.info(m),
-    warn: (m) => void logger.warn(m),
-    error: (m) => void logger.error(m),
-    flush: () => transport.chain,
+  const least = level === 'debug' ? RANK.DEBUG : RANK.INFO;
+  let chain: Promise<void> = Promise.resolve();
+  const write = (at: LogLevel) => (message: string): void => {
+    if (RANK[at] < least) return;
+    chain = chain.then(() => sink(at, message)).catch(() => undefined);
   };
+  return { debug: write('DEBUG'), info: write('INFO'), warn: write('WARNING'), error: write('ERROR'), flush: () => chain };
 };
 
 // A sink that writes `level: message` lines to stderr (the CLI's log).

@@ -57,7 +57,7 @@ export interface RunningProcess {
 export interface CommandRunner {
   run(file: string, args: readonly string[], options: RunOptions): Promise<CommandResult>;
   // Starts a long-running process (a server) and returns at once.
-  start(file: string, args: readonly string[], options: StartOptions): RunningProcess;
+  start(file: string, args: readonly string[], options: StartOptions): Promise<RunningProcess>;
 }
 
 // Why a command failed, with everything an operator or a log needs.

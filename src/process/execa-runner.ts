@@ -1,4 +1,5 @@
-import { execa, ExecaError } from 'execa';
+// execa loads on the first command run: `--help` and `list` never start a process.
+const loadExeca = () => import('execa');
 import { CommandError, type CommandRunner, type CommandResult, type RunOptions } from './command-runner.ts';
 import { startWithExeca } from './execa-start.ts';
 import { childEnv } from './child-env.ts';
@@ -7,6 +8,7 @@ import { childEnv } from './child-env.ts';
 export const execaRunner: CommandRunner = {
   start: startWithExeca,
   async run(file: string, args: readonly string[], options: RunOptions): Promise<CommandResult> {
+    const { execa, ExecaError } = await loadExeca();
     try {
       const result = await execa(file, args, {
         ...childEnv(options.env, options.dropEnv),

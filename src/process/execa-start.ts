@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { execa } from 'execa';
 import type { ProcessExit, RunningProcess, StartOptions } from './command-runner.ts';
 import { childEnv } from './child-env.ts';
 
@@ -10,7 +9,8 @@ const TAIL_CHARS = 16 * 1024;
 const DEFAULT_GRACE_MS = 10_000;
 
 // Starts a long-running process with execa (argument array, no shell); keeps only the tail of its output.
-export const startWithExeca = (file: string, args: readonly string[], options: StartOptions): RunningProcess => {
+export const startWithExeca = async (file: string, args: readonly string[], options: StartOptions): Promise<RunningProcess> => {
+  const { execa } = await import('execa');
   const guarded = options.dieWithParent === true && existsSync(SETPRIV);
   const [command, argv] = guarded ? [SETPRIV, ['--pdeathsig', 'KILL', '--', file, ...args]] : [file, [...args]];
   const child = execa(command, argv, {

@@ -1,3 +1,4 @@
+import { governBuffers } from '../system/buffer-governor.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { verifySnapshot } from '../engine/verify-snapshot.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
@@ -14,7 +15,7 @@ export interface DrillDeps extends ScheduledRunDeps {
 // (skipped when a restore, or for lock-timeout another run, held the lock).
 export const runDrill = async (deps: DrillDeps, config: AgentConfig): Promise<DrillRecord> => {
   try {
-    const done = await underScheduledLock(deps, config, 'restore drill', config.lockTimeoutMs, () => drill(deps, config));
+    const done = await underScheduledLock(deps, config, 'restore drill', config.lockTimeoutMs, () => governBuffers(() => drill(deps, config)));
     return wasSkipped(done) ? { finished: deps.clock.now().toISOString(), outcome: 'skipped', reason: done.skipped } : done;
   } catch (error) {
     const reason = oneLine(error);

@@ -1,3 +1,4 @@
+import { governBuffers } from '../system/buffer-governor.ts';
 import type { Clock } from '../clock/clock.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { pruneSnapshots } from '../engine/prune-snapshots.ts';
@@ -47,7 +48,10 @@ export const wasSkipped = (value: unknown): value is { skipped: string } => type
 
 // One scheduled run under the unit's lock: a snapshot marked `scheduled`, then retention. Never throws; the record
 // says how it went (skipped when a restore, or for lockWaitMs another run, held the lock).
-export const runScheduledSnapshot = async (deps: ScheduledRunDeps, config: AgentConfig, options: { signal?: AbortSignal; lockWaitMs?: number } = {}): Promise<RunRecord> => {
+export const runScheduledSnapshot = (deps: ScheduledRunDeps, config: AgentConfig, options: { signal?: AbortSignal; lockWaitMs?: number } = {}): Promise<RunRecord> =>
+  governBuffers(() => scheduledSnapshot(deps, config, options));
+
+const scheduledSnapshot = async (deps: ScheduledRunDeps, config: AgentConfig, options: { signal?: AbortSignal; lockWaitMs?: number }): Promise<RunRecord> => {
   const started = deps.clock.now().toISOString();
   const { signal } = options;
   try {
@@ -73,6 +77,7 @@ const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, sta
       recipients: config.encryptionRecipients,
       includePaths: config.includePaths,
       pkiKeysOmitted: config.pkiKeysOmitted,
+      compression: config.snapshotCompression,
       ...(signal ? { signal } : {}),
     },
   );

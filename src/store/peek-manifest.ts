@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Manifest } from '../archive/manifest.ts';
-import { manifestFromGzipStream } from '../archive/read-manifest.ts';
+import { manifestFromStream } from '../archive/read-manifest.ts';
 
 // Compressed bytes read ahead of an upload to find the manifest (it is the archive's first member).
 export const PEEK_BYTES = 256 * 1024;
@@ -26,4 +26,4 @@ export const peekHead = async (source: Readable, limit = PEEK_BYTES): Promise<St
 
 // The manifest in the head of a snapshot archive, when etcd-snapshot.json is its first member and
 // fits in it; undefined for anything else (legacy archive, not gzip, truncated, malformed).
-export const manifestInHead = (chunks: readonly Buffer[]): Promise<Manifest | undefined> => manifestFromGzipStream(Readable.from(chunks));
+export const manifestInHead = (chunks: readonly Buffer[]): Promise<Manifest | undefined> => manifestFromStream(Readable.from(chunks));

@@ -35,8 +35,12 @@ const MAX_MANIFEST_METADATA = 1536;
 
 const HEX64 = SHA256_HEX;
 
-// The Content-Type an archive is stored with: gzip, or opaque bytes for an age-encrypted one.
-export const contentTypeOf = (key: string): string => (key.endsWith('.age') ? 'application/octet-stream' : 'application/gzip');
+// The Content-Type an archive is stored with: zstd, gzip or tar, or opaque bytes for an age-encrypted one.
+export const contentTypeOf = (key: string): string => {
+  if (key.endsWith('.age')) return 'application/octet-stream';
+  if (key.endsWith('.tar.zst')) return 'application/zstd';
+  return key.endsWith('.tar') ? 'application/x-tar' : 'application/gzip';
+};
 
 // The user metadata stored with an archive: sha256 (when known before the upload), revision, trigger,
 // and the manifest itself (deflated JSON, base64url) so that listing needs no download.

@@ -2,9 +2,9 @@ import t from 'tap';
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { restoreUnit, SERVICE, snapshotPath } from '../support/restore-unit.ts';
-import { readState, spawnAgent, waitFor } from '../support/agent-process.ts';
-import { listDir } from '../support/charm-run.ts';
+import { restoreUnit, SERVICE, snapshotPath } from '../support/juju/restore-unit.ts';
+import { readState, spawnAgent, waitFor } from '../support/juju/agent-process.ts';
+import { listDir } from '../support/files/dirs.ts';
 
 // A stand-in etcdctl that takes `seconds` longer over `snapshot save`, so a second run meets the first.
 const slowEtcdctl = async (dir: string, seconds: number): Promise<string> => {

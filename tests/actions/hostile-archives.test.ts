@@ -5,12 +5,12 @@ import t, { type Test } from 'tap';
 import { stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { humanSize } from '../../src/format/human-size.ts';
-import { bboltHead, fakeDb } from '../helpers/fake-db.ts';
-import { manifestFor, sha256Hex, tarMember, writeGzipBomb, writeTarGz } from '../helpers/tar-build.ts';
-import { diskUsage, entryStartingWith, freeBytes, mountTmpfs, waitForPath, watchFree, watchUsage } from '../helpers/disk-space.ts';
-import { lockFileName, restoreUnit, type RestoreUnit } from '../support/restore-unit.ts';
-import { listDir, tempDir } from '../support/charm-run.ts';
-import type { DispatchRun } from '../helpers/juju-sim.ts';
+import { bboltHead, fakeDb } from '../support/files/fake-db.ts';
+import { manifestFor, sha256Hex, tarMember, writeGzipBomb, writeTarGz } from '../support/files/tar-build.ts';
+import { diskUsage, entryStartingWith, freeBytes, mountTmpfs, waitForPath, watchFree, watchUsage } from '../support/files/disk-space.ts';
+import { lockFileName, restoreUnit, type RestoreUnit } from '../support/juju/restore-unit.ts';
+import { listDir, tempDir } from '../support/files/dirs.ts';
+import type { DispatchRun } from '../support/juju/sim.ts';
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -156,7 +156,7 @@ t.test('pki/ members: only what the manifest lists, with the SHA-256 it records'
     await writeFile(source, 'this is a text file, not an etcd snapshot\n'.repeat(100));
     const run = await unit.run('restore', { source, target: unit.backupDir });
     t.equal(run.status, 'failed');
-    t.equal(run.message, `refusing ${source}: it is neither a gzipped tar nor an etcd (bbolt) database; use a snapshot archive or an etcdctl snapshot save file`);
+    t.equal(run.message, `refusing ${source}: it is neither a snapshot archive (tar, .tar.gz, .tar.zst) nor an etcd (bbolt) database; use a snapshot archive or an etcdctl snapshot save file`);
     t.equal(run.message?.includes(unit.etcd.endpoint), false, 'the message does not mention etcd\'s endpoint');
     await untouched(t, unit, before);
   });

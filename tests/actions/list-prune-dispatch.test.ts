@@ -4,10 +4,12 @@ import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MANIFEST_NAME, DB_NAME, type Manifest } from '../../src/archive/manifest.ts';
 import { parseSnapshotName, snapshotName } from '../../src/archive/snapshot-name.ts';
-import { writeArchive, writeChecksumFile } from '../../src/archive/write-archive.ts';
-import { createJujuSim, runDispatch, type DispatchRun } from '../helpers/juju-sim.ts';
-import { seedKubernetesKeys, startEtcd } from '../helpers/etcd-server.ts';
-import { CHARM_DIR, configFor, tempDir, unpack } from '../support/charm-run.ts';
+import { writeChecksumFile } from '../../src/archive/write-archive.ts';
+import { writeArchive } from '../support/files/tar-build.ts';
+import { createJujuSim, runDispatch, type DispatchRun } from '../support/juju/sim.ts';
+import { seedKubernetesKeys, startEtcd } from '../support/etcd/server.ts';
+import { CHARM_DIR, configFor } from '../support/juju/charm-run.ts';
+import { tempDir, unpack } from '../support/files/dirs.ts';
 
 const etcd = await startEtcd();
 t.teardown(() => etcd.cleanup());

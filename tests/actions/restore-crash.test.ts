@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { restoreUnit, SERVICE, snapshotPath, type RestoreUnit } from '../support/restore-unit.ts';
+import { restoreUnit, SERVICE, snapshotPath, type RestoreUnit } from '../support/juju/restore-unit.ts';
 
 // A restore killed (SIGKILL of the agent's whole process group, as an OOM kill or a reboot would) at each phase,
 // then settled by the next hook or action: etcd runs on the old data or on the verified restored data, and nothing
@@ -148,5 +148,5 @@ t.test('update-status is never active while etcd is down, and says which', async
   const wrongEndpoint = await unit.hook('update-status', { ...NO_SCHEDULE, 'etcd-endpoints': 'http://127.0.0.1:9' });
   const last = wrongEndpoint.statusHistory.at(-1);
   t.equal(last?.status, 'blocked');
-  t.equal(last?.message.startsWith('etcd does not answer: reading the member list failed: etcd at http://127.0.0.1:9 did not answer ('), true, last?.message ?? "");
+  t.equal(last?.message.startsWith('etcd does not answer: checking its health failed: etcd at http://127.0.0.1:9 did not answer ('), true, last?.message ?? "");
 });

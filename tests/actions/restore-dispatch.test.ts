@@ -2,8 +2,8 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { copyFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { listDir, tempDir } from '../support/charm-run.ts';
-import { restoreUnit, SERVICE, snapshotPath } from '../support/restore-unit.ts';
+import { listDir, tempDir } from '../support/files/dirs.ts';
+import { restoreUnit, SERVICE, snapshotPath } from '../support/juju/restore-unit.ts';
 
 type Results = { restore: Record<string, string>; backup?: Record<string, string> };
 

@@ -2,12 +2,13 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { copyFile, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { SYSTEMCTL_DIR } from '../helpers/etcd-service.ts';
-import type { EtcdServer } from '../helpers/etcd-server.ts';
-import { startCluster } from '../helpers/etcd-server.ts';
-import { createJujuSim, runDispatch } from '../helpers/juju-sim.ts';
-import { CHARM_DIR, configFor, listDir, tempDir } from '../support/charm-run.ts';
-import { restoreUnit, snapshotPath } from '../support/restore-unit.ts';
+import { SYSTEMCTL_DIR } from '../support/etcd/service.ts';
+import type { EtcdServer } from '../support/etcd/server.ts';
+import { startCluster } from '../support/etcd/server.ts';
+import { createJujuSim, runDispatch } from '../support/juju/sim.ts';
+import { CHARM_DIR, configFor } from '../support/juju/charm-run.ts';
+import { listDir, tempDir } from '../support/files/dirs.ts';
+import { restoreUnit, snapshotPath } from '../support/juju/restore-unit.ts';
 
 // The revision a member reports.
 const revisionOf = async (member: EtcdServer): Promise<number> =>

@@ -1,8 +1,8 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { rm, stat } from 'node:fs/promises';
-import { startS3 } from '../helpers/s3-server.ts';
-import { restoreUnit, snapshotPath } from '../support/restore-unit.ts';
+import { startS3 } from '../support/s3/server.ts';
+import { restoreUnit, snapshotPath } from '../support/juju/restore-unit.ts';
 
 type Doc = Record<string, Record<string, string>>;
 

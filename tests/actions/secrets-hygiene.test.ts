@@ -2,10 +2,10 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startS3 } from '../helpers/s3-server.ts';
-import { execRecorder } from '../support/exec-recorder.ts';
-import { restoreUnit, snapshotPath } from '../support/restore-unit.ts';
-import { tempDir } from '../support/charm-run.ts';
+import { startS3 } from '../support/s3/server.ts';
+import { execRecorder } from '../support/etcd/exec-recorder.ts';
+import { restoreUnit, snapshotPath } from '../support/juju/restore-unit.ts';
+import { tempDir } from '../support/files/dirs.ts';
 
 // Every action runs over TLS with an S3 credential, an age identity and etcd's private key in play; nothing the
 // simulator recorded (results, failure messages, statuses, juju-log lines, action-log lines, every hook tool's argv),

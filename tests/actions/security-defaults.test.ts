@@ -2,15 +2,14 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { KEY_OMITTED_REASON } from '../../src/engine/take-snapshot.ts';
-import { listDir, tempDir, unpack } from '../support/charm-run.ts';
-import { restoreUnit, snapshotPath } from '../support/restore-unit.ts';
+import { listDir, tempDir, unpack } from '../support/files/dirs.ts';
+import { restoreUnit, snapshotPath } from '../support/juju/restore-unit.ts';
 
 type Doc = Record<string, Record<string, string>>;
 
 // The key file's bytes appear nowhere in the decompressed archive (tar headers and every member).
-const carries = async (archive: string, bytes: Buffer): Promise<boolean> => gunzipSync(await readFile(archive)).includes(bytes);
+const carries = async (archive: string, bytes: Buffer): Promise<boolean> => execFileSync('zstd', ['-dc', archive], { maxBuffer: 1 << 28 }).includes(bytes);
 
 t.test('a default snapshot over TLS bundles the CA and certificate, never the private key, and says so', async (t) => {
   const unit = await restoreUnit(t, 5, { tls: true });

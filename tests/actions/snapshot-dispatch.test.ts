@@ -2,9 +2,10 @@ import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { readFile, stat, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createJujuSim, runDispatch } from '../helpers/juju-sim.ts';
-import { seedKubernetesKeys, startEtcd } from '../helpers/etcd-server.ts';
-import { CHARM_DIR, configFor, listDir, tempDir, unpack } from '../support/charm-run.ts';
+import { createJujuSim, runDispatch } from '../support/juju/sim.ts';
+import { seedKubernetesKeys, startEtcd } from '../support/etcd/server.ts';
+import { CHARM_DIR, configFor } from '../support/juju/charm-run.ts';
+import { listDir, tempDir, unpack } from '../support/files/dirs.ts';
 
 const etcd = await startEtcd();
 t.teardown(() => etcd.cleanup());
@@ -23,7 +24,7 @@ t.test('snapshot through dispatch: results match the file on disk', async (t) =>
   t.equal(run.status, 'completed', run.message ?? '');
   const results = run.results as { snapshot: Record<string, string>; copy: { cmd: string } };
   const path = results.snapshot.path!;
-  t.match(path, new RegExp(`^${target}/etcd-snapshot-\\d{4}-\\d{2}-\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.tar\\.gz$`));
+  t.match(path, new RegExp(`^${target}/etcd-snapshot-\\d{4}-\\d{2}-\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.tar\\.zst$`));
   t.equal(results.copy.cmd, `juju scp etcd/0:${path} .`);
 
   const sha = execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0];
@@ -142,7 +143,11 @@ t.test('a snapshot whose integrity hash is wrong is not kept', async (t) => {
   const fake = join(bin, 'etcdctl');
   await writeFile(
     fake,
-    `#!/bin/sh\n/usr/bin/etcdctl "$@" || exit $?\nfor last; do :; done\ncase " $* " in *" snapshot save "*) printf 'X' | dd of="$last" bs=1 seek=5000 conv=notrunc 2>/dev/null;; esac\n`,
+    // As etcd would stream a bad snapshot: the real save goes elsewhere, a corrupted copy is written as <file>.part
+    // (as etcdctl writes it) and renamed.
+    `#!/bin/sh\nfor last; do :; done\ncase " $* " in *" snapshot save "*) ;; *) exec /usr/bin/etcdctl "$@";; esac\n` +
+      `n=$#; i=0; for a; do i=$((i+1)); [ $i -lt $n ] && set -- "$@" "$a"; done; shift $n\n` +
+      `/usr/bin/etcdctl "$@" "$last.real" || exit $?\nprintf 'X' | dd of="$last.real" bs=1 seek=5000 conv=notrunc 2>/dev/null\ncp "$last.real" "$last.part" && rm "$last.real" && mv "$last.part" "$last"\n`,
   );
   await chmod(fake, 0o755);
   const target = await tempDir(t, 'snap-corrupt');

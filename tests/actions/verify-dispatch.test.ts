@@ -4,10 +4,11 @@ import { copyFile, open, readFile, readdir, readlink, stat, truncate, writeFile 
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DB_NAME, MANIFEST_NAME, type Manifest } from '../../src/archive/manifest.ts';
-import { writeArchive } from '../../src/archive/write-archive.ts';
-import { createJujuSim, runDispatch, type DispatchRun } from '../helpers/juju-sim.ts';
-import { kubernetesKey, kubernetesValue, seedKubernetesKeys, startEtcd } from '../helpers/etcd-server.ts';
-import { CHARM_DIR, configFor, listDir, tempDir, unpack } from '../support/charm-run.ts';
+import { writeArchive } from '../support/files/tar-build.ts';
+import { createJujuSim, runDispatch, type DispatchRun } from '../support/juju/sim.ts';
+import { kubernetesKey, kubernetesValue, seedKubernetesKeys, startEtcd } from '../support/etcd/server.ts';
+import { CHARM_DIR, configFor } from '../support/juju/charm-run.ts';
+import { listDir, tempDir, unpack } from '../support/files/dirs.ts';
 
 const etcd = await startEtcd();
 t.teardown(() => etcd.cleanup());

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { extractSnapshot } from '../../src/archive/read-archive.ts';
-import { writeArchive } from '../../src/archive/write-archive.ts';
-import { fakeDb } from '../helpers/fake-db.ts';
+import { writeArchive } from '../support/files/tar-build.ts';
+import { fakeDb } from '../support/files/fake-db.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'read-archive-'));
 t.teardown(() => rmSync(base, { recursive: true, force: true }));
@@ -201,7 +201,7 @@ t.test('a partly written db is removed when a later member is refused', (t) =>
   refuses(t, tarGz('late.tar.gz', member({ name: 'etcd-snapshot.json', body: pkiManifest({ 'ca.crt': 'c' }) }), member({ name: 'db', body: db.subarray(0, 200_000) }), member({ name: 'pki/ca.crt', body: 'c' }), member({ name: 'NOTES' }), EOF), /member "NOTES" does not belong/));
 
 t.test('a bare file that is not a bbolt database is refused before anything is written', (t) =>
-  refuses(t, (writeFileSync(join(sources, 'notes.txt'), 'just text, long enough to be read as a head\n'), join(sources, 'notes.txt')), /^refusing \S+notes\.txt: it is neither a gzipped tar nor an etcd \(bbolt\) database; use a snapshot archive or an etcdctl snapshot save file$/));
+  refuses(t, (writeFileSync(join(sources, 'notes.txt'), 'just text, long enough to be read as a head\n'), join(sources, 'notes.txt')), /^refusing \S+notes\.txt: it is neither a snapshot archive \(tar, \.tar\.gz, \.tar\.zst\) nor an etcd \(bbolt\) database; use a snapshot archive or an etcdctl snapshot save file$/));
 
 t.test('never overwrites or removes a file already in scratch', async (t) => {
   const scratch = scratchFor();

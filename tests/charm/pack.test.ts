@@ -5,9 +5,10 @@ import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse } from 'yaml';
-import { seedKubernetesKeys, startEtcd } from '../helpers/etcd-server.ts';
-import { createJujuSim, runDispatch } from '../helpers/juju-sim.ts';
-import { CHARM_DIR, configFor, listDir, tempDir } from '../support/charm-run.ts';
+import { seedKubernetesKeys, startEtcd } from '../support/etcd/server.ts';
+import { createJujuSim, runDispatch } from '../support/juju/sim.ts';
+import { CHARM_DIR, configFor } from '../support/juju/charm-run.ts';
+import { listDir, tempDir } from '../support/files/dirs.ts';
 
 // Extracts like `unzip`, applying the Unix modes from the external attributes, for machines without unzip.
 const PY_UNZIP = [
@@ -42,13 +43,17 @@ t.test('npm run pack writes etcd.charm and prints its size', async (t) => {
   t.same((await listDir(CHARM_DIR)).filter((name) => /\.partial$/.test(name)), [], 'no partial archive left behind');
 });
 
-t.test('the charm holds the charm files, agent.mjs, its protos and a Node runtime, and no node_modules', async (t) => {
-  t.same(await listDir(charm), ['README.md', 'actions.yaml', 'agent.mjs', 'config.yaml', 'dispatch', 'hooks', 'manifest.yaml', 'metadata.yaml', 'proto', 'runtime']);
+t.test('the charm holds the charm files, the bundled agent, its protos and a Node runtime, and no node_modules', async (t) => {
+  t.same(await listDir(charm), ['README.md', 'actions.yaml', 'config.yaml', 'dispatch', 'dist', 'hooks', 'manifest.yaml', 'metadata.yaml', 'runtime']);
+  const agent = await listDir(join(charm, 'dist', 'agent'));
+  t.same(agent.filter((name) => !name.endsWith('.mjs')), ['charm-files.json', 'proto'], 'the bundle, the parsed charm files and the protos');
+  t.equal(agent.includes('etcd-agent.mjs'), true, 'the entry point');
+  t.ok(agent.filter((name) => name.endsWith('.mjs')).length > 3, 'the chunks loaded on first use');
   for (const name of ['metadata.yaml', 'actions.yaml', 'config.yaml', 'dispatch']) {
     t.equal(await readFile(join(charm, name), 'utf8'), await readFile(join(CHARM_DIR, name), 'utf8'), `${name} is the charm's own`);
   }
   t.same(await listDir(join(charm, 'hooks')), await listDir(join(CHARM_DIR, 'hooks')), 'every hook shim');
-  t.same(await listDir(join(charm, 'proto', 'etcd3')), ['auth.proto', 'kv.proto', 'rpc.proto'], "etcd3's gRPC definitions");
+  t.same(await listDir(join(charm, 'dist', 'agent', 'proto', 'etcd3')), ['auth.proto', 'kv.proto', 'rpc.proto'], "etcd3's gRPC definitions");
   t.same(await listDir(join(charm, 'runtime')), ['LICENSE', 'bin']);
   t.same(await listDir(join(charm, 'runtime', 'bin')), ['node']);
   t.same((await walk(charm)).filter((path) => path.split('/').includes('node_modules')), [], 'no node_modules anywhere');
@@ -64,7 +69,7 @@ t.test('the charm holds the charm files, agent.mjs, its protos and a Node runtim
 });
 
 t.test('the bundled agent runs as the command-line tool on the runtime', async (t) => {
-  const help = await execa(join(charm, 'runtime', 'bin', 'node'), [join(charm, 'agent.mjs'), '--help'], { cwd: '/', reject: false });
+  const help = await execa(join(charm, 'runtime', 'bin', 'node'), [join(charm, 'dist', 'agent', 'etcd-agent.mjs'), '--help'], { cwd: '/', reject: false });
   t.equal(help.exitCode, 0, help.stderr);
   t.match(help.stdout, /etcd-agent snapshot/);
 });
@@ -95,10 +100,10 @@ t.test("snapshot through the unpacked charm's dispatch, on the charm's own Node"
 
   const snapshot = (run.results as { snapshot: Record<string, string> }).snapshot;
   const path = snapshot.path!;
-  t.match(path, new RegExp(`^${target}/etcd-snapshot-\\d{4}-\\d{2}-\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.tar\\.gz$`));
+  t.match(path, new RegExp(`^${target}/etcd-snapshot-\\d{4}-\\d{2}-\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.tar\\.zst$`));
   t.ok(existsSync(path), 'the archive exists');
   t.equal(snapshot.sha256, execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0], 'sha256 reported is the file on disk');
   t.equal(execFileSync('sha256sum', ['-c', `${path}.sha256`], { cwd: target, encoding: 'utf8' }).trim(), `${path.split('/').at(-1)}: OK`);
-  t.equal(snapshot['member-count'], '1', 'the etcd3 client (gRPC, protos from proto/etcd3) answered');
+  t.equal(snapshot['member-count'], '1', 'etcd answered through etcdctl');
   t.equal(/^[0-9a-f]+$/.test(snapshot['cluster-id'] ?? ''), true, `cluster-id ${snapshot['cluster-id']} is hex`);
 });

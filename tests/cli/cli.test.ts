@@ -4,8 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { startEtcd } from '../helpers/etcd-server.ts';
-import { CHARM_DIR, listDir, tempDir } from '../support/charm-run.ts';
+import { startEtcd } from '../support/etcd/server.ts';
+import { CHARM_DIR } from '../support/juju/charm-run.ts';
+import { listDir, tempDir } from '../support/files/dirs.ts';
 
 const BIN = join(CHARM_DIR, 'bin', 'etcd-agent');
 const agent = (args: string[]) => execa(BIN, args, { reject: false, env: { NODE_OPTIONS: '' } });

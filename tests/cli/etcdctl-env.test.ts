@@ -5,8 +5,9 @@ import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
-import { startEtcd } from '../helpers/etcd-server.ts';
-import { CHARM_DIR, listDir, tempDir } from '../support/charm-run.ts';
+import { startEtcd } from '../support/etcd/server.ts';
+import { CHARM_DIR } from '../support/juju/charm-run.ts';
+import { listDir, tempDir } from '../support/files/dirs.ts';
 
 const BIN = join(CHARM_DIR, 'bin', 'etcd-agent');
 
@@ -61,8 +62,8 @@ t.test('ETCDCTL_ENDPOINTS, ETCDCTL_API=2 and ETCDCTL_DIAL_TIMEOUT in the environ
   t.equal(doc.snapshot.path, join(target, name));
   t.strictSame(await listDir(target), [name, `${name}.sha256`]);
   t.equal(doc.snapshot.sha256, sha256sum(doc.snapshot.path));
-  t.strictSame(execFileSync('tar', ['tzf', doc.snapshot.path], { encoding: 'utf8' }).split('\n').filter(Boolean).sort(), ['db', 'etcd-snapshot.json']);
-  const manifest = JSON.parse(execFileSync('tar', ['xOzf', doc.snapshot.path, 'etcd-snapshot.json'], { encoding: 'utf8' })) as { endpoint: string; totalKeys: number };
+  t.strictSame(execFileSync('tar', ['tf', doc.snapshot.path], { encoding: 'utf8' }).split('\n').filter(Boolean).sort(), ['db', 'etcd-snapshot.json']);
+  const manifest = JSON.parse(execFileSync('tar', ['xOf', doc.snapshot.path, 'etcd-snapshot.json'], { encoding: 'utf8' })) as { endpoint: string; totalKeys: number };
   t.equal(manifest.endpoint, etcd.endpoint, 'saved from the --etcd-endpoints etcd, not ETCDCTL_ENDPOINTS');
 });
 

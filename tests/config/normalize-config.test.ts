@@ -2,7 +2,7 @@ import t from 'tap';
 import { loadCharmFiles } from '../../src/charm/charm-files.ts';
 import { normalizeConfig } from '../../src/config/normalize-config.ts';
 
-const { options } = loadCharmFiles();
+const { options } = await loadCharmFiles();
 
 t.test('defaults match the Charmed Kubernetes etcd snap', async (t) => {
   const config = normalizeConfig({}, options);

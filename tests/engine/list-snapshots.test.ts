@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { listSnapshots } from '../../src/engine/list-snapshots.ts';
 import { failingStore } from '../../src/store/failing-store.ts';
 import { localStore } from '../../src/store/local-store.ts';
-import { tempDir } from '../support/charm-run.ts';
+import { tempDir } from '../support/files/dirs.ts';
 import { fakeManifest, makeArchive } from '../store/archive-fixture.ts';
 import { rejectsAgentError } from '../store/store-contract.ts';
 

@@ -5,7 +5,7 @@ import { AgentError } from '../../src/errors/agent-error.ts';
 import { failingStore } from '../../src/store/failing-store.ts';
 import { localStore } from '../../src/store/local-store.ts';
 import type { SnapshotStore } from '../../src/store/snapshot-store.ts';
-import { tempDir } from '../support/charm-run.ts';
+import { tempDir } from '../support/files/dirs.ts';
 import { fakeManifest, makeArchive } from '../store/archive-fixture.ts';
 import { rejectsAgentError } from '../store/store-contract.ts';
 

@@ -8,7 +8,7 @@ import { journalPath, readJournal, type RestoreJournal } from '../../src/engine/
 import { finishInterruptedRestore } from '../../src/engine/settle-restore.ts';
 import { AgentError } from '../../src/errors/agent-error.ts';
 import { makeArchive, fakeManifest } from '../store/archive-fixture.ts';
-import { fakeDb } from '../helpers/fake-db.ts';
+import { fakeDb } from '../support/files/fake-db.ts';
 import { fakeClock, type FakeClock } from '../fakes/fake-clock.ts';
 import { fakeEtcd, notAnswering, readFakeData, writeFakeData, type FakeEtcd } from '../fakes/fake-etcd.ts';
 import { fakeHookTools, type FakeHookTools } from '../fakes/fake-hook-tools.ts';
@@ -113,13 +113,13 @@ t.test('success: the restored data in place, the old data kept beside it, the jo
   t.strictSame(await readFile(join(u.dataDir, 'member', 'snap', 'db')), DB, 'the restore got the archive\'s db');
   t.strictSame(await readFakeData(u.path(PREVIOUS)), OLD, 'the old data is kept');
   t.strictSame(u.service.calls, [`stop ${SERVICE}`, `is-active ${SERVICE}`, `start ${SERVICE}`]);
-  t.strictSame(u.etcd.calls.map((c) => c.method), ['cluster', 'status', 'restoreTool', 'restore', 'cluster', 'keyCount']);
-  t.strictSame(u.etcd.calls[3]?.args[1], {
-    dataDir: u.path(FRESH), name: 'etcd0', peerUrl: 'https://10.0.0.1:2380', clusterToken: (u.etcd.calls[3]?.args[1] as { clusterToken: string }).clusterToken,
+  t.strictSame(u.etcd.calls.map((c) => c.method), ['cluster', 'restoreTool', 'restore', 'cluster', 'keyCount']);
+  t.strictSame(u.etcd.calls[2]?.args[1], {
+    dataDir: u.path(FRESH), name: 'etcd0', peerUrl: 'https://10.0.0.1:2380', clusterToken: (u.etcd.calls[2]?.args[1] as { clusterToken: string }).clusterToken,
     skipHashCheck: false, bumpRevision: REVISION_BUMP,
   });
-  t.match((u.etcd.calls[3]?.args[1] as { clusterToken: string }).clusterToken, /^etcd-restore-[0-9a-f-]{36}$/, 'a new cluster token');
-  t.strictSame(u.etcd.calls[5]?.args, [RESTORED_REVISION], 'keys counted at the snapshot\'s revision');
+  t.match((u.etcd.calls[2]?.args[1] as { clusterToken: string }).clusterToken, /^etcd-restore-[0-9a-f-]{36}$/, 'a new cluster token');
+  t.strictSame(u.etcd.calls[4]?.args, [RESTORED_REVISION], 'keys counted at the snapshot\'s revision');
   t.match(outcome, {
     label: ARCHIVE, path: ARCHIVE, dataDir: u.dataDir, previousDataDir: u.path(PREVIOUS), backup: undefined, backupSkipped: 'skip-backup=true',
     revision: RESTORED_REVISION, revisionBump: String(REVISION_BUMP), pkiRestored: [], snapshot: { format: 'agent', hashCheck: 'verified' },
@@ -170,8 +170,8 @@ t.test('with a safety snapshot: the current data is archived first, then restore
   u.etcd.options.save = (file: string) => writeFile(file, DB);
   const outcome = (await u.restore()) as Awaited<ReturnType<typeof restoreSnapshot>>;
   t.equal(outcome.backupSkipped, undefined);
-  t.equal(outcome.backup?.path, join(u.path('backups'), 'etcd-snapshot-2024-05-01-10.00.00.tar.gz'));
-  t.strictSame((await readdir(u.path('backups'))).sort(), ['etcd-snapshot-2024-05-01-10.00.00.tar.gz', 'etcd-snapshot-2024-05-01-10.00.00.tar.gz.sha256']);
+  t.equal(outcome.backup?.path, join(u.path('backups'), 'etcd-snapshot-2024-05-01-10.00.00.tar.zst'));
+  t.strictSame((await readdir(u.path('backups'))).sort(), ['etcd-snapshot-2024-05-01-10.00.00.tar.zst', 'etcd-snapshot-2024-05-01-10.00.00.tar.zst.sha256']);
   t.strictSame(await u.listing(), ['backups', 'data', PREVIOUS]);
   t.strictSame(await readFakeData(u.dataDir), RESTORED);
 });

@@ -15,8 +15,9 @@ import { normalizeConfig } from '../../src/config/normalize-config.ts';
 import { loadCharmFiles } from '../../src/charm/charm-files.ts';
 import { execaRunner } from '../../src/process/execa-runner.ts';
 import { systemClock } from '../../src/clock/clock.ts';
-import { seedKubernetesKeys, startEtcd } from '../helpers/etcd-server.ts';
-import { CHARM_DIR, configFor, tempDir } from '../support/charm-run.ts';
+import { seedKubernetesKeys, startEtcd } from '../support/etcd/server.ts';
+import { CHARM_DIR, configFor } from '../support/juju/charm-run.ts';
+import { tempDir } from '../support/files/dirs.ts';
 
 const etcd = await startEtcd();
 t.teardown(() => etcd.cleanup());
@@ -24,7 +25,7 @@ await seedKubernetesKeys(etcd, 25);
 const work = await tempDir(t, 'throwaway');
 const db = join(work, 'snap.db');
 await etcd.etcdctl(['snapshot', 'save', db]);
-const charm = loadCharmFiles(CHARM_DIR);
+const charm = await loadCharmFiles(CHARM_DIR);
 const config = normalizeConfig(configFor(etcd, { 'snapshot-dir': work, 'etcd-data-dir': etcd.dataDir }), charm.options);
 const PATH = process.env.PATH ?? '';
 const client = etcdctlClient(config, execaRunner, PATH);
@@ -92,13 +93,13 @@ t.test('the server binary: a snap launcher is refused, a missing one is named', 
 });
 
 t.test('start(): a missing program ends at once with notFound; stop() of an exited process resolves', async (t) => {
-  const proc = execaRunner.start('/nonexistent/server', [], {});
+  const proc = await execaRunner.start('/nonexistent/server', [], {});
   const exit = await proc.exited;
   t.equal(exit.notFound, true);
   t.match(exit.message, /\/nonexistent\/server was not found/);
   t.equal(proc.hasExited(), true);
   await proc.stop();
-  const sleeper = execaRunner.start('sleep', ['30'], { dieWithParent: true });
+  const sleeper = await execaRunner.start('sleep', ['30'], { dieWithParent: true });
   t.ok(alive(sleeper.pid));
   const ended = await sleeper.stop(1_000);
   t.equal(ended.signal, 'SIGTERM');

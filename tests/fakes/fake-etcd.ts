@@ -44,6 +44,7 @@ export interface FakeEtcdOptions {
   up?: () => boolean;
   // Default: one member named `etcd0`, revision from the served data dir (or 100 without one).
   cluster?: Answer<ClusterInfo>;
+  health?: Answer<void>;
   // Default: the served data dir's keys (or 0).
   keyCount?: Answer<number, [number | undefined]>;
   // Default: revision 42, 7 keys.
@@ -110,6 +111,12 @@ export const fakeEtcd = (options: FakeEtcdOptions = {}): FakeEtcd => {
     async cluster() {
       calls.push({ method: 'cluster', args: [] });
       return answer(options.cluster, [], async () => clusterAt((await served('reading the member list'))?.revision ?? 100));
+    },
+    async health() {
+      calls.push({ method: 'health', args: [] });
+      await answer(options.health, [], async () => {
+        await served('checking its health');
+      });
     },
     async keyCount(revision) {
       calls.push({ method: 'keyCount', args: [revision] });

@@ -102,7 +102,7 @@ export const fakeRunner = (rules: RunRule[] = [], starts: StartRule[] = []): Fak
       if (typeof answer === 'function') return answer(file, args, options);
       return answer;
     },
-    start(file, args, options) {
+    async start(file, args, options) {
       calls.push({ kind: 'start', file, args: [...args], options });
       const rule = starts.find((r) => matches(r.match, file, args));
       if (!rule) throw new Error(`fake runner: no start rule for ${[file, ...args].join(' ')}`);

@@ -2,12 +2,13 @@ import t, { type Test } from 'tap';
 import { copyFile, mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEtcd } from '../helpers/etcd-server.ts';
+import { startEtcd } from '../support/etcd/server.ts';
 import { execa } from 'execa';
-import { installEtcdService, SYSTEMCTL, SYSTEMCTL_DIR } from '../helpers/etcd-service.ts';
-import { createJujuSim, runDispatch, type SimSetup } from '../helpers/juju-sim.ts';
-import { CHARM_DIR, configFor, listDir, tempDir } from '../support/charm-run.ts';
-import { readState, waitFor } from '../support/agent-process.ts';
+import { installEtcdService, SYSTEMCTL, SYSTEMCTL_DIR } from '../support/etcd/service.ts';
+import { createJujuSim, runDispatch, type SimSetup } from '../support/juju/sim.ts';
+import { CHARM_DIR, configFor } from '../support/juju/charm-run.ts';
+import { listDir, tempDir } from '../support/files/dirs.ts';
+import { readState, waitFor } from '../support/juju/agent-process.ts';
 
 const UNIT = 'etcd-agent-scheduler-etcd-0';
 const etcd = await startEtcd();
@@ -87,7 +88,7 @@ t.test('install writes and starts the scheduler service, which takes scheduled s
   t.equal(stop.exitCode, 0);
   t.same(await listDir(unit.systemd), [], 'the unit file is gone');
   t.equal((await unit.systemctl(['is-active', UNIT])).stdout.trim(), 'inactive');
-  t.ok((await listDir(unit.snapshots)).some((n) => n.endsWith('.tar.gz')), 'snapshots stay');
+  t.ok((await listDir(unit.snapshots)).some((n) => n.endsWith('.tar.zst')), 'snapshots stay');
 });
 
 t.test('update-status: fresh, failed, not running, stale with a catch-up', async (t) => {
@@ -130,7 +131,7 @@ t.test('update-status: fresh, failed, not running, stale with a catch-up', async
   t.match(stale.statusHistory.at(-1)?.message, /^last snapshot \d+s ago \(rev \d+, [\d.]+K\)$/);
   const state = await readState(unit.snapshots);
   t.match(state, { lastSuccess: { catchUp: true, outcome: 'ok' } });
-  t.ok((await listDir(unit.snapshots)).some((n) => /^etcd-snapshot-.*\.tar\.gz$/.test(n)), 'a catch-up snapshot was taken');
+  t.ok((await listDir(unit.snapshots)).some((n) => /^etcd-snapshot-.*\.tar\.zst$/.test(n)), 'a catch-up snapshot was taken');
 });
 
 t.test('a rotated S3 credential reaches the scheduler through secret-changed', async (t) => {

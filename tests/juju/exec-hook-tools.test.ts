@@ -7,8 +7,8 @@ import { execHookTools } from '../../src/juju/exec-hook-tools.ts';
 import type { HookTools } from '../../src/juju/hook-tools.ts';
 import { execaRunner } from '../../src/process/execa-runner.ts';
 import { CommandError, type CommandRunner } from '../../src/process/command-runner.ts';
-import { CHARM_DIR } from '../support/charm-run.ts';
-import { createJujuSim, type JujuSim, type SimSetup } from '../helpers/juju-sim.ts';
+import { CHARM_DIR } from '../support/juju/charm-run.ts';
+import { createJujuSim, type JujuSim, type SimSetup } from '../support/juju/sim.ts';
 
 const ACTION = { JUJU_ACTION_NAME: 'snapshot', JUJU_ACTION_UUID: '7', JUJU_CHARM_DIR: CHARM_DIR };
 

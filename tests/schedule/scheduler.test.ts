@@ -1,12 +1,11 @@
 import t from 'tap';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { extract } from 'tar';
-import { startEtcd } from '../helpers/etcd-server.ts';
-import { listDir, tempDir } from '../support/charm-run.ts';
-import { readState, spawnAgent, waitFor } from '../support/agent-process.ts';
+import { startEtcd } from '../support/etcd/server.ts';
+import { listDir, tempDir, unpack } from '../support/files/dirs.ts';
+import { readState, spawnAgent, waitFor } from '../support/juju/agent-process.ts';
 
-const SNAPSHOT = /^etcd-snapshot-\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.tar\.gz$/;
+const SNAPSHOT = /^etcd-snapshot-\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.tar\.zst$/;
 
 const etcd = await startEtcd();
 t.teardown(() => etcd.cleanup());
@@ -62,7 +61,7 @@ t.test('scheduled snapshots with retention: exactly K scheduled kept beside a ma
   t.same(names.filter((n) => n.includes('.partial') || n.startsWith('.etcd-agent-work')), [], 'nothing partial left');
   for (const name of scheduled) {
     const out = await tempDir(t, 'manifest');
-    await extract({ file: join(dir, name), cwd: out });
+    await unpack(join(dir, name), out);
     t.equal(JSON.parse(await readFile(join(out, 'etcd-snapshot.json'), 'utf8')).trigger, 'scheduled', name);
   }
   const final = await readState(dir);

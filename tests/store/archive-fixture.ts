@@ -3,8 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DB_NAME, MANIFEST_NAME, type Manifest } from '../../src/archive/manifest.ts';
-import { fakeDb } from '../helpers/fake-db.ts';
-import { writeArchive, writeChecksumFile, type WrittenArchive } from '../../src/archive/write-archive.ts';
+import { fakeDb } from '../support/files/fake-db.ts';
+import { writeChecksumFile, type WrittenArchive } from '../../src/archive/write-archive.ts';
+import { writeArchive } from '../support/files/tar-build.ts';
 
 // A manifest with plausible fields; override what a test cares about.
 export const fakeManifest = (extra: Partial<Manifest> = {}): Manifest => ({

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { failingStore } from '../../src/store/failing-store.ts';
 import { localStore } from '../../src/store/local-store.ts';
-import { tempDir } from '../support/charm-run.ts';
+import { tempDir } from '../support/files/dirs.ts';
 import { fakeManifest, makeArchive } from './archive-fixture.ts';
 import { rejectsAgentError, storeContract } from './store-contract.ts';
 

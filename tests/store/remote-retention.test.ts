@@ -3,8 +3,8 @@ import { createReadStream } from 'node:fs';
 import { pruneSnapshots } from '../../src/engine/prune-snapshots.ts';
 import { s3Store } from '../../src/store/s3-store.ts';
 import { unitPrefix } from '../../src/store/stores.ts';
-import { startS3 } from '../helpers/s3-server.ts';
-import { tempDir } from '../support/charm-run.ts';
+import { startS3 } from '../support/s3/server.ts';
+import { tempDir } from '../support/files/dirs.ts';
 import { fakeManifest, makeArchive } from './archive-fixture.ts';
 
 const s3 = await startS3({ bucket: 'retention' });

@@ -10,10 +10,10 @@ import { failingStore } from '../../src/store/failing-store.ts';
 import { describeS3Error, sanitize } from '../../src/store/s3-errors.ts';
 import { listS3 } from '../../src/store/s3-list.ts';
 import { s3Store, type S3SaveMeta, type S3StoreOptions } from '../../src/store/s3-store.ts';
-import { makeCerts } from '../helpers/certs.ts';
-import { freePort } from '../helpers/ports.ts';
-import { startS3, type S3Server } from '../helpers/s3-server.ts';
-import { tempDir } from '../support/charm-run.ts';
+import { makeCerts } from '../support/net/certs.ts';
+import { freePort } from '../support/net/ports.ts';
+import { startS3, type S3Server } from '../support/s3/server.ts';
+import { tempDir } from '../support/files/dirs.ts';
 import { fakeManifest, makeArchive } from './archive-fixture.ts';
 import { failureContract, rejectsAgentError, storeContract } from './store-contract.ts';
 

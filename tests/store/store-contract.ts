@@ -26,7 +26,7 @@ export const FOREIGN_NAMES = [
   `../${OLD}`,
   `sub/${OLD}`,
   'etcd-snapshot-2024-02-30-00.00.00.tar.gz',
-  'etcd-snapshot-2024-05-01-10.00.00.tar',
+  'etcd-snapshot-2024-05-01-10.00.00.tar.bz2',
   'etcd-snapshot-2024-5-1-10.00.00.tar.gz',
   'ETCD-SNAPSHOT-2024-05-01-10.00.00.TAR.GZ',
 ];

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { leftoverOwner, removeLeftovers } from '../../src/engine/leftovers.ts';
 import { RUN_TAG } from '../../src/system/process-tag.ts';
-import { listDir, tempDir } from '../support/charm-run.ts';
+import { listDir, tempDir } from '../support/files/dirs.ts';
 
 // The pid of a process that has already exited.
 const deadPid = (): number => Number(spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim());

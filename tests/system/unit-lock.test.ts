@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { systemClock } from '../../src/clock/clock.ts';
 import { execaRunner } from '../../src/process/execa-runner.ts';
 import { flockLock, LockBusyError, type LockHolder } from '../../src/system/unit-lock.ts';
-import { tempDir } from '../support/charm-run.ts';
+import { tempDir } from '../support/files/dirs.ts';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'hold-lock.ts');
 const lockAt = (path: string) => flockLock(path, execaRunner, () => systemClock.now());
