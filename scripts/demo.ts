@@ -46,8 +46,8 @@ try {
 
   say('verification: sha256sum -c, archive contents, etcdctl snapshot status of the db inside');
   console.log(execFileSync('sha256sum', ['-c', `${archive}.sha256`], { cwd: join(work, 'snapshots'), encoding: 'utf8' }).trim());
-  console.log(execFileSync('tar', ['tzvf', archive], { encoding: 'utf8' }).trim());
-  execFileSync('tar', ['xzf', archive, '-C', work, 'db']);
+  console.log(execFileSync('tar', ['tvf', archive], { encoding: 'utf8' }).trim());
+  execFileSync('tar', ['xf', archive, '-C', work, 'db']);
   console.log(execFileSync('/usr/bin/etcdctl', ['snapshot', 'status', join(work, 'db'), '-w', 'table'], { encoding: 'utf8', env: { ETCDCTL_API: '3' } }).trim());
 
   say('restore drill: etcd-agent verify restores it into a throwaway etcd on loopback and reads it back');
