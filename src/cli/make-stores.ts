@@ -2,7 +2,7 @@ import type { AgentConfig } from '../config/agent-config.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import { localStore } from '../store/local-store.ts';
-import type { SnapshotStore } from '../store/snapshot-store.ts';
+import type { UploadStore } from '../store/snapshot-store.ts';
 import { unitPrefix, type Stores } from '../store/stores.ts';
 
 // Reads the credentials from the Juju secret when one is named, else from the two options. Never logged.
@@ -22,7 +22,7 @@ const credentialsFor = async (s3: NonNullable<AgentConfig['s3']>, secrets: Pick<
 // The stores of one unit from its config: local directories, and S3 when s3-bucket is set (credentials read once,
 // on first use). log receives retry notes (never keys).
 export const makeStores = (config: AgentConfig, secrets: Pick<HookTools, 'secretGet'>, unit: string, log?: (message: string) => void): Stores => {
-  let remote: Promise<SnapshotStore | undefined> | undefined;
+  let remote: Promise<UploadStore | undefined> | undefined;
   return {
     local: (dir) => localStore(dir),
     remote: () => {

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
-import type { SaveMeta, SnapshotStore } from '../store/snapshot-store.ts';
+import type { SaveMeta, UploadStore } from '../store/snapshot-store.ts';
 import type { SnapshotOutcome } from './take-snapshot.ts';
 
 // Where an uploaded copy went, and its checksum as the store recorded it.
@@ -12,7 +12,7 @@ export interface UploadOutcome {
 // Streams a kept snapshot to the off-unit store and checks it there; on failure the local archive stays and the message says where.
 // An archive that is not encrypted leaves the unit only when allowUnencrypted says the operator chose that.
 export const uploadSnapshot = async (
-  store: SnapshotStore,
+  store: UploadStore,
   snapshot: SnapshotOutcome,
   options: { progress: (message: string) => Promise<void>; allowUnencrypted: boolean; signal?: AbortSignal | undefined },
 ): Promise<UploadOutcome> => {

@@ -1,9 +1,9 @@
 import { AgentError } from '../errors/agent-error.ts';
-import type { SnapshotStore } from './snapshot-store.ts';
+import type { UploadStore } from './snapshot-store.ts';
 
 // A store whose every call fails with an AgentError naming the store, the call and the reason:
 // the stand-in for an unreachable or misconfigured store in tests.
-export const failingStore = (reason = 'the store is unavailable', location = 'failing'): SnapshotStore => {
+export const failingStore = (reason = 'the store is unavailable', location = 'failing'): UploadStore => {
   const fail = (what: string): Promise<never> => Promise.reject(new AgentError(`${what} in store ${location} failed: ${reason}`));
   return {
     location,

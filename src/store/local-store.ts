@@ -1,14 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { lstat, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { syncDir } from '../fs/atomic-file.ts';
 import { parseSnapshotName } from '../archive/snapshot-name.ts';
 import { readManifest } from '../archive/read-manifest.ts';
-import { writeChecksumFile } from '../archive/write-archive.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import { readSidecar } from './checksum-sidecar.ts';
-import { saveStream } from './save-stream.ts';
 import { SIDECAR_SUFFIX, checkSnapshotName, newestFirst } from './snapshot-names.ts';
 import type { SnapshotStore, StoredSnapshot } from './snapshot-store.ts';
 
@@ -90,30 +87,6 @@ export const localStore = (dir: string): LocalStore => {
         throw new AgentError(`${path} in store ${where} is not a regular file`);
       }
       return createReadStream(path, { fd: handle, highWaterMark: 1 << 20, ...(options.signal ? { signal: options.signal } : {}) });
-    },
-
-    async save(name: string, source: Readable, meta = {}, options = {}) {
-      const created = checkSnapshotName(name, where);
-      const path = pathOf(name);
-      if (await lstat(path).then(() => true, () => false)) {
-        source.destroy();
-        throw new AgentError(`${name} already exists in store ${where} and is never overwritten`);
-      }
-      let saved: { sha256: string; bytes: number };
-      try {
-        await mkdir(dir, { mode: 0o700 }).catch((error: unknown) => {
-          if (codeOf(error) !== 'EEXIST') throw error;
-        });
-        saved = await saveStream(path, source, { expectedSha256: meta.sha256, signal: options.signal, label: `${name} to store ${where}` });
-      } catch (error) {
-        source.destroy();
-        if (error instanceof AgentError) throw error;
-        throw new AgentError(`saving ${name} to store ${where} failed (${why(error)}); nothing was kept`, { cause: error });
-      }
-      await writeChecksumFile({ path, ...saved });
-      const stored = await describe(name, created);
-      if (!stored) throw new AgentError(`${name} vanished from store ${where} right after it was saved`);
-      return stored;
     },
 
     async delete(name) {

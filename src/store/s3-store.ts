@@ -9,7 +9,7 @@ import { keyOf, sidecarKeyOf, urlOf } from './s3-keys.ts';
 import { listS3 } from './s3-list.ts';
 import { saveToS3, type S3SaveMeta } from './s3-save.ts';
 import { checkSnapshotName } from './snapshot-names.ts';
-import type { SnapshotStore } from './snapshot-store.ts';
+import type { UploadStore } from './snapshot-store.ts';
 
 // SaveMeta plus `reopen`, which lets a failed upload start over from the archive's beginning.
 export type { S3SaveMeta } from './s3-save.ts';
@@ -70,7 +70,7 @@ const shownEndpoint = (options: S3StoreOptions): string => {
 
 // The off-unit store: this unit's archives as objects `<prefix>/<archive name>` (with `<name>.sha256`
 // beside each) in an S3 bucket; location `s3://<bucket>/<prefix>`. `save` also takes S3SaveMeta.
-export const s3Store = (options: S3StoreOptions): SnapshotStore => {
+export const s3Store = (options: S3StoreOptions): UploadStore => {
   const settings = checked(options);
   const place = { bucket: options.bucket, prefix: options.prefix.replace(/^\/+|\/+$/g, '') };
   const endpoint = shownEndpoint(options);

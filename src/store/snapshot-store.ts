@@ -37,7 +37,7 @@ export interface StoreCallOptions {
   signal?: AbortSignal;
 }
 
-// Where snapshot archives are kept: the unit's directory now, an S3 bucket later; one interface for both.
+// Where snapshot archives are kept: the unit's directory or an S3 bucket; one interface for both.
 // Every method refuses a name that is not of the exact snapshot pattern, and fails with an AgentError
 // whose message names the store and says what went wrong.
 export interface SnapshotStore {
@@ -46,8 +46,12 @@ export interface SnapshotStore {
   list(options?: StoreCallOptions): Promise<StoredSnapshot[]>;
   // The archive's bytes as a stream; fails when there is no such archive.
   fetch(name: string, options?: StoreCallOptions): Promise<Readable>;
-  // Stores the stream under name atomically (never partial, never over an existing archive), with a checksum sidecar.
-  save(name: string, source: Readable, meta?: SaveMeta, options?: StoreCallOptions): Promise<StoredSnapshot>;
   // Removes the archive and its `.sha256` sidecar; removing one that is already gone is not an error.
   delete(name: string, options?: StoreCallOptions): Promise<void>;
+}
+
+// A store archives are uploaded to (S3): the unit's own directory is written by the snapshot engine itself.
+export interface UploadStore extends SnapshotStore {
+  // Stores the stream under name atomically (never partial, never over an existing archive), with a checksum sidecar.
+  save(name: string, source: Readable, meta?: SaveMeta, options?: StoreCallOptions): Promise<StoredSnapshot>;
 }

@@ -1,12 +1,12 @@
 import type { LocalStore } from './local-store.ts';
-import type { SnapshotStore } from './snapshot-store.ts';
+import type { UploadStore } from './snapshot-store.ts';
 
 // The stores one run works with, built once in the composition root and handed down.
 export interface Stores {
   // The archives in a directory on this unit.
   local(dir: string): LocalStore;
   // This unit's off-unit store, or undefined when s3-bucket is not set (made on first use, once).
-  remote(): Promise<SnapshotStore | undefined>;
+  remote(): Promise<UploadStore | undefined>;
 }
 
 // The key prefix of one unit's objects: <s3-prefix>/<application>/<unit with - for />.

@@ -59,7 +59,6 @@ t.test('a removal that fails stops the prune and says what was already removed',
     location: local.location,
     list: (o) => local.list(o),
     fetch: (n, o) => local.fetch(n, o),
-    save: (n, s, m, o) => local.save(n, s, m, o),
     delete: async (n, o) => {
       if (n === name(2)) throw new AgentError('permission denied');
       return local.delete(n, o);

@@ -7,11 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AgentError } from '../../src/errors/agent-error.ts';
-import type { SnapshotStore, StoredSnapshot } from '../../src/store/snapshot-store.ts';
+import type { SnapshotStore, StoredSnapshot, UploadStore } from '../../src/store/snapshot-store.ts';
 import { fakeManifest, makeArchive } from './archive-fixture.ts';
 
 // Makes a fresh, empty store for one subtest; cleanup is the factory's business (t.teardown).
-export type StoreFactory = (t: Test) => Promise<SnapshotStore>;
+export type StoreFactory<S extends SnapshotStore = SnapshotStore> = (t: Test) => Promise<S>;
+
+// Puts the archive at path into the store under name, as its writer does (S3: save; local: the snapshot engine).
+export type PutArchive<S extends SnapshotStore = SnapshotStore> = (store: S, name: string, path: string) => Promise<void>;
 
 const OLD = 'etcd-snapshot-2024-05-01-10.00.00.tar.gz';
 const NEW = 'etcd-snapshot-2024-05-02-10.00.00.tar.gz';
@@ -57,43 +60,92 @@ const drain = async (stream: Readable): Promise<Buffer> => {
   return Buffer.concat(parts);
 };
 
-// Runs the contract suite against stores made by factory.
-// aborted: the error this store's save rejects with once its signal aborts (name and message, exactly).
-export const storeContract = (t: Test, factory: StoreFactory, aborted: { name: string; message: string | RegExp }): void => {
+// Sources for archives, made fresh for each suite.
+const archiveMaker = (t: Test) => {
   let sources: string;
   t.before(async () => {
     sources = await mkdtemp(join(tmpdir(), 'store-contract-'));
   });
   t.teardown(() => rm(sources, { recursive: true, force: true }));
-  const archive = async (name: string, trigger: 'manual' | 'scheduled', revision = 1): Promise<{ path: string; bytes: Buffer }> => {
+  return async (name: string, trigger: 'manual' | 'scheduled', revision = 1): Promise<{ path: string; bytes: Buffer }> => {
     const dir = await mkdtemp(join(sources, 'a-'));
     const { path } = await makeArchive(dir, name, { manifest: fakeManifest({ trigger, revision }), checksum: false });
     return { path, bytes: await readFile(path) };
   };
+};
+
+// Runs the contract every store keeps (list, fetch, delete) against stores made by factory, filled with put.
+export const storeContract = <S extends SnapshotStore>(t: Test, factory: StoreFactory<S>, put: PutArchive<S>): void => {
+  const archive = archiveMaker(t);
 
   t.test('a new store lists nothing', async (t) => {
     const store = await factory(t);
     t.same(await store.list(), []);
   });
 
-  t.test('save, list, fetch: what went in comes back, described', async (t) => {
+  t.test('put, list, fetch: what went in comes back, described', async (t) => {
     const store = await factory(t);
     const a = await archive(OLD, 'scheduled', 10);
-    const saved = await store.save(OLD, createReadStream(a.path), { sha256: sha256Of(a.bytes) });
+    await put(store, OLD, a.path);
+    const [saved] = await store.list();
+    if (!saved) throw new Error('nothing listed after put');
     t.ok(locatedIn(store, saved), `${saved.location} is in ${store.location}`);
     t.match(saved, { name: OLD, bytes: a.bytes.length, sha256: sha256Of(a.bytes), trigger: 'scheduled', manifest: { revision: 10 } });
     t.equal(saved.created.toISOString(), '2024-05-01T10:00:00.000Z');
     t.ok(saved.diskBytes >= 0, 'diskBytes is a number');
     const b = await archive(NEWEST, 'manual', 30);
-    await store.save(NEWEST, createReadStream(b.path));
+    await put(store, NEWEST, b.path);
     const c = await archive(NEW, 'scheduled', 20);
-    await store.save(NEW, Readable.from([c.bytes.subarray(0, 100), c.bytes.subarray(100)]));
+    await put(store, NEW, c.path);
     const listed = await store.list();
     t.same(listed.map((s) => s.name), [NEWEST, NEW, OLD], 'newest first');
     t.same(listed.map((s) => s.trigger), ['manual', 'scheduled', 'scheduled']);
     t.same(listed.map((s) => s.manifest?.revision), [30, 20, 10]);
     t.same(listed.map((s) => s.sha256), [sha256Of(b.bytes), sha256Of(c.bytes), sha256Of(a.bytes)]);
     t.ok(listed.every((s) => locatedIn(store, s)), 'each names its place in the store');
+    t.same(await drain(await store.fetch(NEW)), c.bytes, 'fetch streams the exact bytes');
+  });
+
+  t.test('names not of the exact pattern are refused by fetch and delete', async (t) => {
+    const store = await factory(t);
+    for (const name of FOREIGN_NAMES) {
+      await rejectsAgentError(t, store.fetch(name), /refusing snapshot name/, `fetch ${JSON.stringify(name)}`);
+      await rejectsAgentError(t, store.delete(name), /refusing snapshot name/, `delete ${JSON.stringify(name)}`);
+    }
+    t.same(await store.list(), []);
+  });
+
+  t.test('fetching an archive that is not there says so', async (t) => {
+    const store = await factory(t);
+    await rejectsAgentError(t, store.fetch(OLD), new RegExp(`no snapshot named ${OLD.replace(/\./g, '\\.')}`), 'fetch');
+  });
+
+  t.test('delete removes the archive; deleting it again is fine', async (t) => {
+    const store = await factory(t);
+    for (const [name, trigger] of [[OLD, 'scheduled'], [NEW, 'manual']] as const) {
+      const a = await archive(name, trigger);
+      await put(store, name, a.path);
+    }
+    await store.delete(OLD);
+    t.same((await store.list()).map((s) => s.name), [NEW]);
+    await store.delete(OLD);
+    await rejectsAgentError(t, store.fetch(OLD), /no snapshot named/, 'fetch after delete');
+  });
+};
+
+// Runs what every store archives are uploaded to keeps on top: save is atomic, checked, abortable.
+// aborted: the error this store's save rejects with once its signal aborts (name and message, exactly).
+export const uploadContract = (t: Test, factory: StoreFactory<UploadStore>, aborted: { name: string; message: string | RegExp }): void => {
+  const archive = archiveMaker(t);
+
+  t.test('save returns what it stored, described; a stream in pieces is stored whole', async (t) => {
+    const store = await factory(t);
+    const a = await archive(OLD, 'scheduled', 10);
+    const saved = await store.save(OLD, createReadStream(a.path), { sha256: sha256Of(a.bytes) });
+    t.ok(locatedIn(store, saved), `${saved.location} is in ${store.location}`);
+    t.match(saved, { name: OLD, bytes: a.bytes.length, sha256: sha256Of(a.bytes), trigger: 'scheduled', manifest: { revision: 10 } });
+    const c = await archive(NEW, 'scheduled', 20);
+    await store.save(NEW, Readable.from([c.bytes.subarray(0, 100), c.bytes.subarray(100)]));
     t.same(await drain(await store.fetch(NEW)), c.bytes, 'fetch streams the exact bytes');
   });
 
@@ -146,38 +198,17 @@ export const storeContract = (t: Test, factory: StoreFactory, aborted: { name: s
     t.same(await store.list(), []);
   });
 
-  t.test('names not of the exact pattern are refused by save, fetch and delete', async (t) => {
+  t.test('names not of the exact pattern are refused by save', async (t) => {
     const store = await factory(t);
     const a = await archive(OLD, 'scheduled');
-    for (const name of FOREIGN_NAMES) {
-      await rejectsAgentError(t, store.save(name, createReadStream(a.path)), /refusing snapshot name/, `save ${JSON.stringify(name)}`);
-      await rejectsAgentError(t, store.fetch(name), /refusing snapshot name/, `fetch ${JSON.stringify(name)}`);
-      await rejectsAgentError(t, store.delete(name), /refusing snapshot name/, `delete ${JSON.stringify(name)}`);
-    }
+    for (const name of FOREIGN_NAMES) await rejectsAgentError(t, store.save(name, createReadStream(a.path)), /refusing snapshot name/, `save ${JSON.stringify(name)}`);
     t.same(await store.list(), []);
-  });
-
-  t.test('fetching an archive that is not there says so', async (t) => {
-    const store = await factory(t);
-    await rejectsAgentError(t, store.fetch(OLD), new RegExp(`no snapshot named ${OLD.replace(/\./g, '\\.')}`), 'fetch');
-  });
-
-  t.test('delete removes the archive; deleting it again is fine', async (t) => {
-    const store = await factory(t);
-    for (const [name, trigger] of [[OLD, 'scheduled'], [NEW, 'manual']] as const) {
-      const a = await archive(name, trigger);
-      await store.save(name, createReadStream(a.path));
-    }
-    await store.delete(OLD);
-    t.same((await store.list()).map((s) => s.name), [NEW]);
-    await store.delete(OLD);
-    await rejectsAgentError(t, store.fetch(OLD), /no snapshot named/, 'fetch after delete');
   });
 };
 
 // What every store that cannot do its job (unreachable, refused, the failing store) must show: each call
 // rejects with a one-line AgentError matching pattern, and save releases the stream it was given.
-export const failureContract = async (t: Test, store: SnapshotStore, pattern: RegExp): Promise<string[]> => {
+export const failureContract = async (t: Test, store: UploadStore, pattern: RegExp): Promise<string[]> => {
   const messages = [
     await rejectsAgentError(t, store.list(), pattern, 'list'),
     await rejectsAgentError(t, store.fetch(OLD), pattern, 'fetch'),
