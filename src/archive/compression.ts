@@ -5,6 +5,7 @@ import { constants, createGunzip, gzip, zstdCompress } from 'node:zlib';
 import { UsageError } from '../errors/agent-error.ts';
 import { parallelBlocks } from './parallel-blocks.ts';
 import { decompressZstd } from './zstd-frames.ts';
+import { isGzip } from './gzip-magic.ts';
 
 const gzipAsync = promisify(gzip);
 const zstdAsync = promisify(zstdCompress);
@@ -71,7 +72,7 @@ export const KIND_HEAD_BYTES = 263;
 // Tells zstd (28 b5 2f fd), gzip (1f 8b) and a plain tar (ustar) apart; anything else is 'other'.
 export const kindOf = (head: Buffer): ArchiveKind => {
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (isGzip(head)) return 'gzip';
   if (head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar') return 'tar';
   return 'other';
 };

@@ -1,5 +1,4 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 
 const HASH_SIZE = 32;
 
@@ -45,10 +44,3 @@ export class DbMeter {
     return { hasHash, ok, bytes, sha256 };
   }
 }
-
-// Checks the SHA-256 etcd appends to every snapshot it streams, reading the file once.
-export const checkDbIntegrity = async (path: string): Promise<DbIntegrity> => {
-  const meter = new DbMeter();
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) meter.update(chunk);
-  return meter.result();
-};

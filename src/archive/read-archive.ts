@@ -14,6 +14,7 @@ import { DB_NAME, type Manifest } from './manifest.ts';
 import { unpackTar, type UnpackLimit } from './unpack-tar.ts';
 import { KIND_HEAD_BYTES, kindOf } from './compression.ts';
 import { DbMeter, type DbIntegrity } from './db-integrity.ts';
+import { peek } from './peek.ts';
 import { looksLikeBbolt } from './bbolt-head.ts';
 
 // What a snapshot source turned out to be, unpacked into scratch.
@@ -46,27 +47,6 @@ const hashedChunks = async function* (source: string, seen: { hash: ReturnType<t
     seen.bytes += chunk.length;
     yield chunk;
   }
-};
-
-// The first bytes of a stream, and the whole stream again (those bytes included) to read on.
-const peek = async (chunks: AsyncGenerator<Buffer>, want: number): Promise<{ head: Buffer; all: AsyncGenerator<Buffer> }> => {
-  const first: Buffer[] = [];
-  let length = 0;
-  let ended = false;
-  while (length < want) {
-    const next = await chunks.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    first.push(next.value);
-    length += next.value.length;
-  }
-  const all = async function* (): AsyncGenerator<Buffer> {
-    yield* first;
-    if (!ended) yield* chunks;
-  };
-  return { head: Buffer.concat(first), all: all() };
 };
 
 // Stream-copies a plain db file to dbPath (0600, never over an existing file), at most limit.maxBytes.

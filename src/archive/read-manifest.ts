@@ -1,5 +1,6 @@
 import { isGzip } from './gzip-magic.ts';
 import { decompressor, KIND_HEAD_BYTES, kindOf } from './compression.ts';
+import { peek } from './peek.ts';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Parser, type ReadEntry } from 'tar';
@@ -54,35 +55,15 @@ const firstMember = (): { parser: Parser; outcome: () => Manifest | undefined | 
   return { parser, outcome: () => outcome };
 };
 
-// The first bytes of a stream (at least `want` unless it ends), and the stream again from its start.
-const withHead = async (source: Readable, want: number): Promise<{ head: Buffer; again: Readable }> => {
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  const iterator = source[Symbol.asyncIterator]();
-  while (bytes < want) {
-    const next = await iterator.next();
-    if (next.done) break;
-    parts.push(next.value as Buffer);
-    bytes += (next.value as Buffer).length;
-  }
-  const rest = async function* (): AsyncGenerator<Buffer> {
-    yield* parts;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value as Buffer;
-    }
-  };
-  return { head: Buffer.concat(parts), again: Readable.from(rest()) };
-};
-
 // The manifest in an archive stream (zstd, gzip or plain tar): only its first member is decompressed; a stream
 // cut after the manifest (an upload's read-ahead) still yields it. undefined for anything else.
 export const manifestFromStream = async (compressed: Readable): Promise<Manifest | undefined> => {
   let head: Buffer;
   let again: Readable;
   try {
-    ({ head, again } = await withHead(compressed, KIND_HEAD_BYTES));
+    const peeked = await peek(compressed[Symbol.asyncIterator](), KIND_HEAD_BYTES);
+    head = peeked.head;
+    again = Readable.from(peeked.all);
   } catch {
     compressed.destroy();
     return undefined;

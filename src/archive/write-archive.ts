@@ -80,7 +80,7 @@ const hashFile = async (path: string): Promise<{ sha256: string; bytes: number }
 // nothing (flushing the db's frames to disk meanwhile, beside snapshot status). A plain tar has no padding and an
 // encrypted one is a single age stream: those are assembled from a scratch body instead. Nothing partial ever
 // carries the final name.
-export const writeSnapshotArchive = async (finalPath: string, parts: ArchiveParts, options: ArchiveOptions): Promise<WrittenArchive & { integrity: DbIntegrity }> => {
+export const writeSnapshotArchive = async (finalPath: string, parts: ArchiveParts, options: ArchiveOptions): Promise<WrittenArchive> => {
   const meter = new DbMeter();
   const streamOptions = options.signal ? { signal: options.signal } : {};
   const end = await archiveEnd(parts.pkiDir, parts.pki);
@@ -132,8 +132,8 @@ export const writeSnapshotArchive = async (finalPath: string, parts: ArchivePart
     );
     written = tap.result();
   }
-  if (!integrity || !written) throw new Error('the archive was not written');
-  return { path: finalPath, ...written, integrity };
+  if (!written) throw new Error('the archive was not written');
+  return { path: finalPath, ...written };
 };
 
 // Writes `<archive>.json`, the manifest in plain text beside the archive, so listing and retention can read it

@@ -82,26 +82,28 @@ const freshSecond = async (clock: Clock, dir: string): Promise<Date> => {
   }
 };
 
-// The saved db's bytes, read as etcdctl writes them (it writes <file>.part, then renames it): compression starts
-// with the first byte etcd streams. Where that cannot be proven exact (another writer, another file at the end),
-// the finished file is read from its start instead.
-const savedDb = (db: string, saving: Promise<void>, signal: AbortSignal | undefined) =>
-  async function* (): AsyncGenerator<Buffer> {
-    let sent = 0;
-    try {
-      for await (const chunk of followFile(`${db}.part`, db, saving, signal)) {
-        sent += chunk.length;
-        yield chunk;
-      }
-      return;
-    } catch (error) {
-      if (!(error instanceof NotFollowed) || sent > 0) throw error;
-    }
-    yield* createReadStream(db, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
-  };
+// The saved db's bytes from the finished file, once the save is done.
+const finishedDb = async function* (db: string, saving: Promise<void>): AsyncGenerator<Buffer> {
+  await saving;
+  yield* createReadStream(db, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+};
 
-// A followed save that turned out not to be exact after bytes were compressed: start the archive again from the file.
-const isLateMismatch = (error: unknown): boolean => error instanceof NotFollowed;
+// The saved db's bytes, read as etcdctl writes them (it writes <file>.part, then renames it): compression starts
+// with the first byte etcd streams. Where that cannot be proven exact (another writer, another file at the end)
+// before a byte was passed on, the finished file is read instead; after, NotFollowed is thrown for the caller.
+const followedDb = async function* (db: string, saving: Promise<void>, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  let sent = 0;
+  try {
+    for await (const chunk of followFile(`${db}.part`, db, saving, signal)) {
+      sent += chunk.length;
+      yield chunk;
+    }
+    return;
+  } catch (error) {
+    if (!(error instanceof NotFollowed) || sent > 0) throw error;
+  }
+  yield* finishedDb(db, saving);
+};
 
 // Takes a snapshot with etcdctl, checks it, and writes the archive, its manifest and checksum file.
 // First removes what dead runs left in the target, and refuses when the target lacks room for the db and its archive.
@@ -182,7 +184,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
       writeSnapshotArchive(
         writing,
         {
-          db: follow ? savedDb(db, saved, request.signal) : async function* () { await saved; yield* createReadStream(db, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>; },
+          db: () => (follow ? followedDb(db, saved, request.signal) : finishedDb(db, saved)),
           manifest: manifestFor,
           pkiDir: scratch,
           pki: pki.map((f) => f.entry),
@@ -196,7 +198,8 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
         },
       );
     const archive = await write(true).catch(async (error: unknown) => {
-      if (!isLateMismatch(error)) throw error;
+      // A followed save that turned out not to be exact after bytes were compressed: the archive starts again.
+      if (!(error instanceof NotFollowed)) throw error;
       await deps.progress(`the saved db changed under the snapshot's pass (${(error as Error).message}); reading it again from the file`);
       return write(false);
     });

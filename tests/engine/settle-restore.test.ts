@@ -2,8 +2,8 @@ import t, { type Test } from 'tap';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { restoreNames } from '../../src/engine/data-dir.ts';
-import { journalPath, newJournal, readJournal, writeJournal, type RestoreJournal, type RestorePhase } from '../../src/engine/restore-journal.ts';
+import { journalPath, readJournal, type RestoreJournal, type RestorePhase } from '../../src/engine/restore-journal.ts';
+import { SOURCE, writeDeadRunJournal } from '../fakes/dead-run-journal.ts';
 import { finishInterruptedRestore, fixCommand, type SettleDeps } from '../../src/engine/settle-restore.ts';
 import { fakeClock, type FakeClock } from '../fakes/fake-clock.ts';
 import { fakeEtcd, notAnswering, readFakeData, writeFakeData, type FakeData, type FakeEtcd } from '../fakes/fake-etcd.ts';
@@ -13,7 +13,6 @@ import { FAILED, FRESH, JOURNAL, PREVIOUS, SERVICE } from '../fakes/restore-name
 // finishInterruptedRestore on real temp dirs with fake etcd, systemd and clock: a restore that died at each phase,
 // as the disk and its journal were left, is finished or undone; the exact message, the resulting dirs, the calls.
 
-const SOURCE = '/var/snap/etcd/common/snapshots/etcd-snapshot-2024-04-30-09.00.00.tar.gz';
 const OLD: FakeData = { revision: 10, keys: 3 };
 const RESTORED: FakeData = { revision: 1_000_000_042, keys: 7 };
 const UPDATED = '2024-05-01T10:00:00.000Z';
@@ -45,23 +44,7 @@ const crashed = async (t: Test, layout: Layout): Promise<Crashed> => {
   const dataDir = join(parent, 'data');
   for (const [name, data] of Object.entries(layout.dirs)) await writeFakeData(join(parent, name), data);
   const clock = fakeClock();
-  const names = restoreNames(dataDir, clock.now());
-  const journal = newJournal({
-    started: clock.now().toISOString(),
-    source: SOURCE,
-    dataDir,
-    fresh: names.fresh,
-    previous: names.previous,
-    failed: names.failed,
-    hadData: true,
-    service: SERVICE,
-    expectedRevision: RESTORED.revision,
-    expectedKeys: RESTORED.keys,
-    pki: [],
-  });
-  journal.phase = layout.phase;
-  if (layout.reason) journal.reason = layout.reason;
-  await writeJournal(journal, clock.now());
+  const journal = await writeDeadRunJournal(dataDir, clock.now(), layout.phase, RESTORED, layout.reason);
   const service = fakeService({ active: layout.running ? [SERVICE] : [] });
   const etcd = fakeEtcd({ dataDir, up: () => service.running(SERVICE) });
   const lines: string[] = [];

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../src/clock/clock.ts';
 import { AgentError } from '../../src/errors/agent-error.ts';
-import { restoreNames } from '../../src/engine/data-dir.ts';
-import { journalPath, newJournal, writeJournal, type RestorePhase } from '../../src/engine/restore-journal.ts';
+import { journalPath, type RestorePhase } from '../../src/engine/restore-journal.ts';
+import { SOURCE, writeDeadRunJournal } from '../fakes/dead-run-journal.ts';
 import { heldByRestore, RecoveryBlockedError, recoverInterruptedRestore, unitGuard, withUnitLock, type GuardDeps } from '../../src/engine/unit-guard.ts';
 import { execaRunner } from '../../src/process/execa-runner.ts';
 import { flockLock, LockBusyError, type LockHolder } from '../../src/system/unit-lock.ts';
@@ -19,7 +19,6 @@ import { FAILED, FRESH, JOURNAL, PREVIOUS, SERVICE } from '../fakes/restore-name
 // real temp dir for the data dir and its restore journal: who is named when the lock is busy, when the guard waits or
 // refuses, that the lock is always let go, and that an interrupted restore is settled under the lock before any work.
 
-const SOURCE = '/var/snap/etcd/common/snapshots/etcd-snapshot-2024-04-30-09.00.00.tar.gz';
 const OLD: FakeData = { revision: 10, keys: 3 };
 const RESTORED: FakeData = { revision: 1_000_000_042, keys: 7 };
 const SINCE = FAKE_START.toISOString();
@@ -55,22 +54,7 @@ const unit = async (t: Test, setup: UnitSetup = {}): Promise<Unit> => {
   if (setup.interrupted === 'damaged') {
     await writeFile(journalPath(dataDir), '{"version": 1, "phase": "swa');
   } else if (setup.interrupted !== undefined) {
-    const names = restoreNames(dataDir, clock.now());
-    const journal = newJournal({
-      started: clock.now().toISOString(),
-      source: SOURCE,
-      dataDir,
-      fresh: names.fresh,
-      previous: names.previous,
-      failed: names.failed,
-      hadData: true,
-      service: SERVICE,
-      expectedRevision: RESTORED.revision,
-      expectedKeys: RESTORED.keys,
-      pki: [],
-    });
-    journal.phase = setup.interrupted;
-    await writeJournal(journal, clock.now());
+    await writeDeadRunJournal(dataDir, clock.now(), setup.interrupted, RESTORED);
   }
   const service = fakeService({ active: setup.running === false ? [] : [SERVICE] });
   const etcd = fakeEtcd({ dataDir, up: () => service.running(SERVICE) });
