@@ -37,7 +37,7 @@ const startsWith = (lines: string[], prefix: string): string[] => lines.filter((
 // Every archive name a snapshot started between from and to could have.
 const namesBetween = (from: number, to: number): string[] => {
   const names: string[] = [];
-  for (let s = Math.floor(from / 1000); s <= Math.floor(to / 1000); s++) names.push(snapshotName(new Date(s * 1000), { codec: 'zstd', encrypted: false }));
+  for (let s = Math.floor(from / 1000); s <= Math.floor(to / 1000); s++) names.push(snapshotName(new Date(s * 1000), { codec: 'gzip', encrypted: false }));
   return names;
 };
 

@@ -29,13 +29,13 @@ t.test('encrypted archives: stock age opens them; restore needs the right identi
   t.equal(snap.status, 'completed', snap.message ?? '');
   const doc = snap.results as Doc;
   const path = snapshotPath(snap);
-  t.match(path, /etcd-snapshot-\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.tar\.zst\.age$/);
+  t.match(path, /etcd-snapshot-\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.tar\.gz\.age$/);
   t.equal(doc.snapshot!.encrypted, 'true');
   t.equal(doc.snapshot!.sha256, execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0], 'the checksum is of the encrypted file');
   t.equal(doc.snapshot!['pki-files'], '3', 'the TLS files in use are bundled by default');
   t.notOk((await readFile(path)).includes('very-secret-token-value'), 'the archive holds no plaintext');
 
-  const listing = execFileSync('sh', ['-c', 'age -d -i "$1" "$2" | tar --zstd -t', 'sh', key.file, path], { encoding: 'utf8' }).trim().split('\n');
+  const listing = execFileSync('sh', ['-c', 'age -d -i "$1" "$2" | tar tz', 'sh', key.file, path], { encoding: 'utf8' }).trim().split('\n');
   t.same(listing.slice(0, 2), ['etcd-snapshot.json', 'db'], 'Debian age decrypts it and tar lists db');
   t.equal(listing.filter((n) => n.startsWith('pki/')).length, 3);
   const manifest = JSON.parse(await readFile(`${path}.json`, 'utf8'));
@@ -69,7 +69,7 @@ t.test('encrypted archives: stock age opens them; restore needs the right identi
   t.match((good.results as Doc).restore!.pki, /^bundled \(3 files\), not written: pass restore-pki=true$/);
   t.equal(await readFile(unit.etcd.tls!.ca, 'utf8'), caBefore, 'live certificates untouched without restore-pki');
   t.equal(await unit.etcd.get('/registry/secrets/kube-system/token'), 'very-secret-token-value');
-  t.match(((good.results as Doc).backup!.path), /\.tar\.zst\.age$/, 'the safety snapshot is encrypted too');
+  t.match(((good.results as Doc).backup!.path), /\.tar\.gz\.age$/, 'the safety snapshot is encrypted too');
 
   const execs = await recorder.execs();
   t.ok(execs.some((e) => e.argv.includes('restore')), 'the recorder saw every etcdctl the restore started');

@@ -9,7 +9,7 @@ import { listDir } from '../support/files/dirs.ts';
 // A snapshot killed (SIGKILL of the agent's process group) during the save and during the archive write leaves its
 // hidden scratch behind; the next snapshot removes it and succeeds, and nothing stale remains.
 
-const ARCHIVE = /^etcd-snapshot-\d{4}-\d\d-\d\d-\d\d\.\d\d\.\d\d\.tar\.zst(\.sha256)?$/;
+const ARCHIVE = /^etcd-snapshot-\d{4}-\d\d-\d\d-\d\d\.\d\d\.\d\d\.tar\.gz(\.sha256)?$/;
 
 // Kills the agent's process group (its leader is the pid in the scratch name) once found() names a file in dir.
 const killWhen = async (dir: string, found: (names: string[]) => string | undefined): Promise<string> => {
@@ -51,7 +51,7 @@ t.test('killed during the archive write', async (t) => {
   for (let i = 0; i < 24; i++) await unit.etcd.etcdctl(['put', `/registry/secrets/default/blob-${i}`], randomBytes(768 * 1024).toString('base64'));
   const target = join(unit.work, 'snaps');
   const run = unit.runDetached('snapshot', { target });
-  const partial = await killWhen(target, (names) => names.find((n) => n.includes('.tar.zst.partial-')));
+  const partial = await killWhen(target, (names) => names.find((n) => n.includes('.tar.gz.partial-')));
   t.equal((await run).message, 'signal: killed');
   t.strictSame((await listDir(target)).filter((n) => ARCHIVE.test(n)), [], 'no archive under a final name');
   await nextSnapshotCleans(t, unit, target, partial);

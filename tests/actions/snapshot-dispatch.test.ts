@@ -24,7 +24,7 @@ t.test('snapshot through dispatch: results match the file on disk', async (t) =>
   t.equal(run.status, 'completed', run.message ?? '');
   const results = run.results as { snapshot: Record<string, string>; copy: { cmd: string } };
   const path = results.snapshot.path!;
-  t.match(path, new RegExp(`^${target}/etcd-snapshot-\\d{4}-\\d{2}-\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.tar\\.zst$`));
+  t.match(path, new RegExp(`^${target}/etcd-snapshot-\\d{4}-\\d{2}-\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.tar\\.gz$`));
   t.equal(results.copy.cmd, `juju scp etcd/0:${path} .`);
 
   const sha = execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0];

@@ -100,7 +100,7 @@ t.test("snapshot through the unpacked charm's dispatch, on the charm's own Node"
 
   const snapshot = (run.results as { snapshot: Record<string, string> }).snapshot;
   const path = snapshot.path!;
-  t.match(path, new RegExp(`^${target}/etcd-snapshot-\\d{4}-\\d{2}-\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.tar\\.zst$`));
+  t.match(path, new RegExp(`^${target}/etcd-snapshot-\\d{4}-\\d{2}-\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.tar\\.gz$`));
   t.ok(existsSync(path), 'the archive exists');
   t.equal(snapshot.sha256, execFileSync('sha256sum', [path], { encoding: 'utf8' }).split(' ')[0], 'sha256 reported is the file on disk');
   t.equal(execFileSync('sha256sum', ['-c', `${path}.sha256`], { cwd: target, encoding: 'utf8' }).trim(), `${path.split('/').at(-1)}: OK`);

@@ -170,8 +170,8 @@ t.test('with a safety snapshot: the current data is archived first, then restore
   u.etcd.options.save = (file: string) => writeFile(file, DB);
   const outcome = (await u.restore()) as Awaited<ReturnType<typeof restoreSnapshot>>;
   t.equal(outcome.backupSkipped, undefined);
-  t.equal(outcome.backup?.path, join(u.path('backups'), 'etcd-snapshot-2024-05-01-10.00.00.tar.zst'));
-  t.strictSame((await readdir(u.path('backups'))).sort(), ['etcd-snapshot-2024-05-01-10.00.00.tar.zst', 'etcd-snapshot-2024-05-01-10.00.00.tar.zst.sha256']);
+  t.equal(outcome.backup?.path, join(u.path('backups'), 'etcd-snapshot-2024-05-01-10.00.00.tar.gz'));
+  t.strictSame((await readdir(u.path('backups'))).sort(), ['etcd-snapshot-2024-05-01-10.00.00.tar.gz', 'etcd-snapshot-2024-05-01-10.00.00.tar.gz.sha256']);
   t.strictSame(await u.listing(), ['backups', 'data', PREVIOUS]);
   t.strictSame(await readFakeData(u.dataDir), RESTORED);
 });

@@ -88,7 +88,7 @@ t.test('install writes and starts the scheduler service, which takes scheduled s
   t.equal(stop.exitCode, 0);
   t.same(await listDir(unit.systemd), [], 'the unit file is gone');
   t.equal((await unit.systemctl(['is-active', UNIT])).stdout.trim(), 'inactive');
-  t.ok((await listDir(unit.snapshots)).some((n) => n.endsWith('.tar.zst')), 'snapshots stay');
+  t.ok((await listDir(unit.snapshots)).some((n) => n.endsWith('.tar.gz')), 'snapshots stay');
 });
 
 t.test('update-status: fresh, failed, not running, stale with a catch-up', async (t) => {
@@ -131,7 +131,7 @@ t.test('update-status: fresh, failed, not running, stale with a catch-up', async
   t.match(stale.statusHistory.at(-1)?.message, /^last snapshot \d+s ago \(rev \d+, [\d.]+K\)$/);
   const state = await readState(unit.snapshots);
   t.match(state, { lastSuccess: { catchUp: true, outcome: 'ok' } });
-  t.ok((await listDir(unit.snapshots)).some((n) => /^etcd-snapshot-.*\.tar\.zst$/.test(n)), 'a catch-up snapshot was taken');
+  t.ok((await listDir(unit.snapshots)).some((n) => /^etcd-snapshot-.*\.tar\.gz$/.test(n)), 'a catch-up snapshot was taken');
 });
 
 t.test('a rotated S3 credential reaches the scheduler through secret-changed', async (t) => {

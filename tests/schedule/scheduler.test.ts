@@ -5,7 +5,7 @@ import { startEtcd } from '../support/etcd/server.ts';
 import { listDir, tempDir, unpack } from '../support/files/dirs.ts';
 import { readState, spawnAgent, waitFor } from '../support/juju/agent-process.ts';
 
-const SNAPSHOT = /^etcd-snapshot-\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.tar\.zst$/;
+const SNAPSHOT = /^etcd-snapshot-\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.tar\.gz$/;
 
 const etcd = await startEtcd();
 t.teardown(() => etcd.cleanup());
