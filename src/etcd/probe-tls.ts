@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { connect } from 'node:tls';
 import type { TlsFiles } from '../config/agent-config.ts';
 
@@ -8,6 +9,8 @@ import type { TlsFiles } from '../config/agent-config.ts';
 export const probeTls = async (endpoint: string, tls: TlsFiles | undefined, timeoutMs: number): Promise<string | undefined> => {
   const url = new URL(endpoint);
   if (url.protocol !== 'https:') return undefined;
+  // URL keeps an IPv6 address in brackets; the socket wants it bare.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const [ca, cert, key] = await Promise.all([tls?.ca, tls?.cert, tls?.key].map((path) => (path ? readFile(path).catch(() => undefined) : undefined)));
   return new Promise((resolve) => {
     let settled = false;
@@ -18,7 +21,9 @@ export const probeTls = async (endpoint: string, tls: TlsFiles | undefined, time
       socket.destroy();
       resolve(reason);
     };
-    const socket = connect({ host: url.hostname, port: Number(url.port || 2379), servername: url.hostname, ALPNProtocols: ['h2'], ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) });
+    // SNI carries host names only (RFC 6066): for an IP endpoint none is sent (Node warns about an IP servername), and
+    // the certificate is still checked against that IP.
+    const socket = connect({ host, port: Number(url.port || 2379), ...(isIP(host) === 0 ? { servername: host } : {}), ALPNProtocols: ['h2'], ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) });
     // A server that refuses the client's certificate says so just after the handshake (TLS 1.3): wait a moment.
     socket.once('secureConnect', () => setTimeout(() => done(undefined), 300));
     socket.once('error', (error: NodeJS.ErrnoException) => done(/ECONNREFUSED|EHOSTUNREACH|ENOTFOUND|ETIMEDOUT/.test(error.code ?? '') ? undefined : error.message));
