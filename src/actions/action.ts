@@ -7,6 +7,7 @@ import type { ServiceManager } from '../system/service-manager.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import type { ParamHints } from './validate-params.ts';
 import type { Stores } from '../store/stores.ts';
+import type { StartMeter } from '../progress/progress-meter.ts';
 
 // Where the agent runs: a Juju unit, or a plain host for the CLI.
 export interface Place {
@@ -33,6 +34,8 @@ export interface ActionContext {
   // The local and off-unit stores, built once for this run.
   stores: Stores;
   progress(message: string): Promise<void>;
+  // Byte progress of long steps (save, compress, encrypt, upload), through HookTools.progress.
+  meter: StartMeter;
 }
 
 // One action: its name, explanations for refused values, and what it does.

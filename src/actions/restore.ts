@@ -13,7 +13,7 @@ export const restoreAction: ActionDefinition = {
     await tools.statusSet('maintenance', 'restoring etcd from a snapshot');
     try {
       const outcome = await restoreSnapshot(
-        { etcd: context.etcd, service: context.service, tools, clock: context.clock, progress: context.progress },
+        { etcd: context.etcd, service: context.service, tools, clock: context.clock, progress: context.progress, meter: context.meter },
         {
           source: String(params.source ?? ''),
           sha256: String(params.sha256 ?? ''),

@@ -12,6 +12,7 @@ import type { ServiceManager } from '../system/service-manager.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import type { Place } from './action.ts';
 import { ACTIONS } from './registry.ts';
+import { progressMeters } from '../progress/progress-meter.ts';
 import { validateParams } from './validate-params.ts';
 import type { UnitLock } from '../system/unit-lock.ts';
 import type { Stores } from '../store/stores.ts';
@@ -48,11 +49,12 @@ export const runAction = async (name: string, deps: ActionDeps): Promise<ActionO
       log.info(message);
       await tools.actionLog(message);
     };
+    const meter = progressMeters((update) => tools.progress(update), deps.clock);
     const etcd = deps.makeEtcd(config);
     const stores = deps.makeStores(config, tools, deps.place.unit, (m) => log.warn(m));
     // Every action streams archives: the buffer governor keeps memory flat while it does.
     const run = () =>
-      governBuffers(() => action.run({ params, config, tools, log, clock: deps.clock, place: deps.place, service: deps.service, runner: deps.runner, etcd, stores, progress }));
+      governBuffers(() => action.run({ params, config, tools, log, clock: deps.clock, place: deps.place, service: deps.service, runner: deps.runner, etcd, stores, progress, meter }));
     const guard = unitGuard(config, { lock: await deps.makeLock(config), etcd, service: deps.service, clock: deps.clock, progress });
     let results;
     if (action.exclusive) {

@@ -59,7 +59,7 @@ export const snapshotAction: ActionDefinition = {
     if (!remote) return results;
     // The results so far are set even when the upload fails, so the operator sees the kept local archive.
     await context.tools.actionSet(results);
-    const upload = await uploadSnapshot(remote, outcome, { progress: context.progress, allowUnencrypted: context.config.s3?.allowUnencrypted === true });
+    const upload = await uploadSnapshot(remote, outcome, { progress: context.progress, meter: context.meter, allowUnencrypted: context.config.s3?.allowUnencrypted === true });
     return { ...results, 'upload.url': upload.url, 'upload.sha256': upload.sha256 };
   },
 };

@@ -6,7 +6,8 @@ import { buffer } from 'node:stream/consumers';
 import { Readable, Writable } from 'node:stream';
 import { basename } from 'node:path';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { silentMeter, type Meter, type StartMeter } from '../progress/progress-meter.ts';
 import { paddingFrames } from './padding-frames.ts';
 import { writeAtomically, writeTextAtomically } from '../fs/atomic-file.ts';
 import { compressor, type Compression } from './compression.ts';
@@ -41,18 +42,22 @@ export interface ArchiveOptions {
   signal?: AbortSignal | undefined;
   // age, over the compressed tar, before it is hashed and written.
   encrypt?: Duplex | undefined;
+  // Byte progress: the db's pass (its total the expected db size, dbEstimate, when known) and the encryption's.
+  meter?: StartMeter | undefined;
+  dbEstimate?: number | undefined;
 }
 
 // Room left at the start of the archive for the manifest frame: it is written last, once the db has been checked.
 const HEAD_REGION = 64 * 1024;
 
 // The db's bytes, checked as they go by, then its padding and the archive's end.
-const tarBody = (parts: ArchiveParts, end: Buffer, meter: DbMeter) =>
+const tarBody = (parts: ArchiveParts, end: Buffer, meter: DbMeter, counter: Meter) =>
   async function* (): AsyncGenerator<Buffer> {
     let bytes = 0;
     for await (const chunk of parts.db()) {
       meter.update(chunk);
       bytes += chunk.length;
+      counter.add(chunk.length);
       yield chunk;
     }
     yield padding(bytes);
@@ -84,8 +89,11 @@ export const writeSnapshotArchive = async (finalPath: string, parts: ArchivePart
   const meter = new DbMeter();
   const streamOptions = options.signal ? { signal: options.signal } : {};
   const end = await archiveEnd(parts.pkiDir, parts.pki);
-  const body = tarBody(parts, end, meter);
   const { codec } = options.compression;
+  const startMeter = options.meter ?? silentMeter;
+  // etcd streams the db while it is compressed (one pass): one step, as far as the db has been read.
+  const dbPass = startMeter(codec === 'none' ? 'save' : 'save+compress', options.dbEstimate, { estimate: true });
+  const body = tarBody(parts, end, meter, dbPass);
   let integrity: DbIntegrity | undefined;
   let written: { sha256: string; bytes: number } | undefined;
   if (!options.encrypt && codec !== 'none') {
@@ -94,6 +102,7 @@ export const writeSnapshotArchive = async (finalPath: string, parts: ArchivePart
       async (temp) => {
         await (await open(temp, 'wx', 0o600)).close();
         await pipeline(body, compressor(options.compression), createWriteStream(temp, { flags: 'r+', start: HEAD_REGION, highWaterMark: 1 << 20 }), streamOptions);
+        await dbPass.end();
         integrity = meter.result();
         const handle = await open(temp, 'r+');
         try {
@@ -114,15 +123,21 @@ export const writeSnapshotArchive = async (finalPath: string, parts: ArchivePart
     );
   } else {
     await pipeline(body, compressor(options.compression), createWriteStream(options.bodyPath, { flags: 'w', mode: 0o600 }), streamOptions);
+    await dbPass.end();
     integrity = meter.result();
     const head = await headFrame(await parts.manifest(integrity), integrity, parts, options.compression);
     const tap = hashingStream();
+    const encrypting = options.encrypt ? startMeter('encrypt', head.length + (await stat(options.bodyPath)).size) : silentMeter('copy', undefined);
     await writeAtomically(
       finalPath,
       async (temp) => {
         const whole = async function* (): AsyncGenerator<Buffer> {
+          encrypting.add(head.length);
           yield head;
-          yield* createReadStream(options.bodyPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+          for await (const chunk of createReadStream(options.bodyPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+            encrypting.add(chunk.length);
+            yield chunk;
+          }
         };
         const file = createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
         if (options.encrypt) await pipeline(whole, options.encrypt, tap.stream, file, streamOptions);
@@ -130,6 +145,7 @@ export const writeSnapshotArchive = async (finalPath: string, parts: ArchivePart
       },
       { exclusive: true },
     );
+    await encrypting.end();
     written = tap.result();
   }
   if (!written) throw new Error('the archive was not written');

@@ -22,6 +22,7 @@ import { removeLeftovers } from './leftovers.ts';
 import { MAX_DB_BYTES } from './inspect-snapshot.ts';
 import { enterPhase, newJournal, removeJournal, writeJournal, type RestoreJournal } from './restore-journal.ts';
 import { checkRestored, fixCommand, rollBackRestore, type SettleDeps } from './settle-restore.ts';
+import type { StartMeter } from '../progress/progress-meter.ts';
 
 // Revisions added on restore where etcdutl can, so Kubernetes watch caches see every key as new.
 export const REVISION_BUMP = 1_000_000_000;
@@ -33,6 +34,8 @@ export interface RestoreDeps {
   tools: HookTools;
   clock: Clock;
   progress(message: string): Promise<void>;
+  // Byte progress of the safety snapshot (none when absent).
+  meter?: StartMeter | undefined;
 }
 
 // What to restore, and how.
@@ -115,7 +118,7 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
       // etcd answered the member count moments ago; if it has died since, the safety snapshot fails and nothing changes.
       if (units.members !== undefined) {
         await progress(`taking a safety snapshot of the current data into ${request.backupDir}`);
-        backup = await takeSnapshot({ etcd, clock: deps.clock, progress }, {
+        backup = await takeSnapshot({ etcd, clock: deps.clock, progress, meter: deps.meter }, {
           targetDir: request.backupDir,
           targetOption: 'target',
           trigger: 'manual',

@@ -18,6 +18,7 @@ import { isNoSpace, noSpaceError } from '../errors/no-space.ts';
 import { removeLeftovers } from './leftovers.ts';
 import { requireSpace } from './free-space.ts';
 import { lowerOwnPriority } from '../system/cpu-priority.ts';
+import type { StartMeter } from '../progress/progress-meter.ts';
 
 // How far the agent lowers its own CPU priority while etcd streams a snapshot.
 const GENTLE_NICE = 10;
@@ -27,6 +28,8 @@ export interface SnapshotDeps {
   etcd: EtcdClient;
   clock: Clock;
   progress(message: string): Promise<void>;
+  // Byte progress of the save and the archive's passes (none when absent).
+  meter?: StartMeter | undefined;
 }
 
 // What to snapshot into, and why.
@@ -195,6 +198,8 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
           bodyPath: join(scratch, 'archive-body'),
           signal: request.signal,
           encrypt: encrypted ? encryptStream(request.recipients ?? []) : undefined,
+          meter: deps.meter,
+          dbEstimate: cluster.dbSize,
         },
       );
     const archive = await write(true).catch(async (error: unknown) => {

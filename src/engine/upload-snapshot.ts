@@ -1,7 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
 import type { SaveMeta, UploadStore } from '../store/snapshot-store.ts';
 import type { SnapshotOutcome } from './take-snapshot.ts';
+import { countedRead } from '../progress/counted-read.ts';
+import { silentMeter, type StartMeter } from '../progress/progress-meter.ts';
 
 // Where an uploaded copy went, and its checksum as the store recorded it.
 export interface UploadOutcome {
@@ -14,7 +15,7 @@ export interface UploadOutcome {
 export const uploadSnapshot = async (
   store: UploadStore,
   snapshot: SnapshotOutcome,
-  options: { progress: (message: string) => Promise<void>; allowUnencrypted: boolean; signal?: AbortSignal | undefined },
+  options: { progress: (message: string) => Promise<void>; allowUnencrypted: boolean; signal?: AbortSignal | undefined; meter?: StartMeter | undefined },
 ): Promise<UploadOutcome> => {
   const { progress, signal } = options;
   if (!snapshot.encrypted && !options.allowUnencrypted) {
@@ -24,9 +25,16 @@ export const uploadSnapshot = async (
   }
   await progress(`uploading ${snapshot.name} (${snapshot.bytes} bytes) to ${store.location}`);
   try {
+    // The archive's bytes are counted as they are read for the store; with backpressure that is as they are sent.
+    const meter = (options.meter ?? silentMeter)('upload', snapshot.bytes);
     // The S3 store may start a failed upload over from a fresh read of the archive.
-    const meta: SaveMeta = { sha256: snapshot.sha256, manifest: snapshot.manifest, reopen: () => createReadStream(snapshot.path) };
-    const stored = await store.save(snapshot.name, createReadStream(snapshot.path), meta, signal ? { signal } : {});
+    const reopen = () => {
+      meter.restart();
+      return countedRead(snapshot.path, meter);
+    };
+    const meta: SaveMeta = { sha256: snapshot.sha256, manifest: snapshot.manifest, reopen };
+    const stored = await store.save(snapshot.name, countedRead(snapshot.path, meter), meta, signal ? { signal } : {});
+    await meter.end();
     if (stored.sha256 !== snapshot.sha256 || stored.bytes !== snapshot.bytes) {
       throw new AgentError(`the store holds ${stored.bytes} bytes with SHA-256 ${stored.sha256 ?? 'unknown'}, not ${snapshot.bytes} bytes with ${snapshot.sha256}`);
     }

@@ -2,6 +2,7 @@ import { CommandError, type CommandRunner } from '../process/command-runner.ts';
 import type { HookTools, LogLevel, Results, WorkloadStatus } from './hook-tools.ts';
 import { hookToolError } from './hook-tool-error.ts';
 import { assertResultKey } from './result-keys.ts';
+import { progressLine } from '../progress/progress-line.ts';
 
 const TOOL_TIMEOUT_MS = 60_000;
 
@@ -41,6 +42,9 @@ export const execHookTools = (runner: CommandRunner, env: NodeJS.ProcessEnv): Ho
     },
     async actionLog(message: string) {
       await call('action-log', ['--', message]);
+    },
+    async progress(update) {
+      await call('action-log', ['--', progressLine(update)]);
     },
     async log(level: LogLevel, message: string) {
       await call('juju-log', ['--log-level', level, '--', message]);

@@ -1,4 +1,5 @@
 import type { LogLevel } from '../log/log-level.ts';
+import type { ProgressUpdate } from '../progress/progress-meter.ts';
 
 // Log levels juju-log accepts (the logger's own, so log/ needs nothing from juju/).
 export type { LogLevel };
@@ -15,6 +16,8 @@ export interface HookTools {
   actionSet(results: Results): Promise<void>;
   actionFail(message: string): Promise<void>;
   actionLog(message: string): Promise<void>;
+  // A long step's bytes so far: an action-log line in Juju, a line or a bar on the CLI's terminal.
+  progress(update: ProgressUpdate): Promise<void>;
   log(level: LogLevel, message: string): Promise<void>;
   statusSet(status: WorkloadStatus, message: string): Promise<void>;
   configGet(): Promise<Record<string, unknown>>;

@@ -8,6 +8,8 @@ import { oneLine } from '../errors/agent-error.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Stores } from '../store/stores.ts';
 import { uploadSnapshot } from '../engine/upload-snapshot.ts';
+import { progressMeters } from '../progress/progress-meter.ts';
+import { progressLine } from '../progress/progress-line.ts';
 import type { RunRecord } from '../state/schedule-state.ts';
 import type { ServiceManager } from '../system/service-manager.ts';
 import { describeHolder, LockBusyError, type UnitLock } from '../system/unit-lock.ts';
@@ -66,8 +68,10 @@ const scheduledSnapshot = async (deps: ScheduledRunDeps, config: AgentConfig, op
 
 // The snapshot and retention of one scheduled run.
 const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, started: string, signal: AbortSignal | undefined): Promise<RunRecord> => {
+  // Byte progress of a scheduled run goes to its log, a line per report.
+  const meter = progressMeters(async (update) => deps.log.info(progressLine(update)), deps.clock);
   const outcome = await takeSnapshot(
-    { etcd: deps.etcd, clock: deps.clock, progress: async (m) => deps.log.info(m) },
+    { etcd: deps.etcd, clock: deps.clock, progress: async (m) => deps.log.info(m), meter },
     {
       targetDir: config.snapshotDir,
       targetOption: 'snapshot-dir',
@@ -87,7 +91,7 @@ const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, sta
   const remote = await deps.stores.remote();
   for (const removed of pruned.removed) deps.log.info(`retention removed ${removed.name}`);
   if (remote) {
-    await uploadSnapshot(remote, outcome, { progress: async (m) => deps.log.info(m), allowUnencrypted: config.s3?.allowUnencrypted === true, signal });
+    await uploadSnapshot(remote, outcome, { progress: async (m) => deps.log.info(m), meter, allowUnencrypted: config.s3?.allowUnencrypted === true, signal });
     const remotePruned = await pruneSnapshots(remote, config.snapshotRetention, { dryRun: false });
     for (const removed of remotePruned.removed) deps.log.info(`retention removed ${removed.location}`);
   }

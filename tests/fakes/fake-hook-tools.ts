@@ -1,5 +1,6 @@
 import { AgentError } from '../../src/errors/agent-error.ts';
 import type { HookTools, LogLevel, Results, WorkloadStatus } from '../../src/juju/hook-tools.ts';
+import { progressLine } from '../../src/progress/progress-line.ts';
 
 // What a fake HookTools starts from; everything optional.
 export interface FakeToolsState {
@@ -59,6 +60,10 @@ export const fakeHookTools = (state: FakeToolsState = {}): FakeHookTools => {
     async actionLog(message) {
       record('action-log', message);
       actionLogs.push(message);
+    },
+    async progress(update) {
+      record('action-log', progressLine(update));
+      actionLogs.push(progressLine(update));
     },
     async log(level, message) {
       record('juju-log', level, message);
