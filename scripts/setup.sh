@@ -1,23 +1,88 @@
 #!/usr/bin/env bash
-# Installs what the demo and the tests need on a fresh machine: Debian's etcd 3.4
-# (server and client), age and zstd (the tests prove stock tools open our archives) when missing, and the project's npm dependencies (with the
-# pinned Node 24) when node_modules is missing or older than the lockfile.
+# Installs what the demo and the tests need on a fresh machine: the tools below (Debian's etcd 3.4 server and
+# client, age and zstd, which the tests use to prove stock tools open our archives, node/npm, python3, openssl and
+# unzip) when missing, and the project's npm dependencies (with the pinned Node 24) when node_modules is missing or
+# older than the lockfile. Debian's etcd-server starts a system etcd of its own (on 2379, the port the tests'
+# etcds avoid but an operator's shell defaults to): it is stopped and disabled, so nothing of the host keeps running.
+#
+#   scripts/setup.sh           install what is missing, stop and disable the system etcd, npm ci when needed
+#   scripts/setup.sh --check   only say which tools are missing (exit 1 if any), change nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each command needed, and the Debian package that brings it.
+TOOLS=(
+  "etcd etcd-server"
+  "etcdctl etcd-client"
+  "age age"
+  "zstd zstd"
+  "node nodejs"
+  "npm npm"
+  "python3 python3"
+  "openssl openssl"
+  "unzip unzip"
+)
+
+# Names each missing command with its package on stderr; sets `missing` to the packages.
 missing=()
-command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
-command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
-command -v age >/dev/null 2>&1 || missing+=(age)
-# The tests prove stock zstd and GNU tar read every archive format.
-command -v zstd >/dev/null 2>&1 || missing+=(zstd)
+find_missing() {
+  local entry command package
+  for entry in "${TOOLS[@]}"; do
+    read -r command package <<<"$entry"
+    if ! command -v "$command" >/dev/null 2>&1; then
+      echo "setup: missing $command (Debian package $package)" >&2
+      missing+=("$package")
+    fi
+  done
+}
+
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+
+# Stops and disables the etcd that Debian's etcd-server package runs: its systemd unit etcd.service when systemd
+# runs, else its init script /etc/init.d/etcd (which stops the daemon by its pid file and --exec /usr/bin/etcd) and
+# its boot links. Whatever is left of it is an etcd process of the package's `etcd` system user (the init script
+# and the unit both run it as that user); the tests' etcds run as whoever runs the tests, so they are never touched.
+stop_system_etcd() {
+  if [ -d /run/systemd/system ]; then
+    if systemctl cat etcd.service >/dev/null 2>&1 && { systemctl is-enabled --quiet etcd.service || systemctl is-active --quiet etcd.service; }; then
+      echo "setup: stopping and disabling the system etcd (systemctl disable --now etcd.service)" >&2
+      $sudo systemctl disable --now etcd.service
+    fi
+  elif [ -x /etc/init.d/etcd ]; then
+    if ls /etc/rc[2-5].d/S*etcd >/dev/null 2>&1; then
+      echo "setup: disabling the system etcd at boot (update-rc.d etcd disable)" >&2
+      $sudo update-rc.d etcd disable >/dev/null
+    fi
+    if [ -f /run/etcd.pid ] || [ -f /var/run/etcd.pid ]; then
+      echo "setup: stopping the system etcd (/etc/init.d/etcd stop)" >&2
+      $sudo /etc/init.d/etcd stop >/dev/null
+    fi
+  fi
+  local pids
+  if [ "$(id -un)" != etcd ] && id etcd >/dev/null 2>&1 && pids=$(pgrep -u etcd -x etcd); then
+    echo "setup: stopping the system etcd still running as user etcd (pid $(echo $pids))" >&2
+    # shellcheck disable=SC2086 # one argument per pid
+    $sudo kill $pids
+  fi
+}
+
+find_missing
+if [ "${1:-}" = "--check" ]; then
+  if ((${#missing[@]} > 0)); then
+    echo "setup: install them with: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: every tool is there" >&2
+  exit 0
+fi
+
 if ((${#missing[@]} > 0)); then
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "setup: installing ${missing[*]} with apt-get" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+stop_system_etcd
 
 if [ ! -x node_modules/.bin/tap ] || [ ! -x node_modules/node/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci" >&2
