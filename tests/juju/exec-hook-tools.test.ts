@@ -125,3 +125,14 @@ t.test('output that is not JSON, and a tool that times out, fail at the same bou
     message: "network-get failed: it gave no bind address for the cluster binding; set etcd-peer-url to this unit's peer URL",
   });
 });
+
+t.test('progress is one action-log line of the step, its bytes and its percentage', async (t) => {
+  const { sim, tools } = await withTools(t);
+  await tools.progress({ step: 'upload', bytes: 3 << 20, total: 12 << 20, estimate: false, done: false });
+  await tools.progress({ step: 'upload', bytes: 12 << 20, total: 12 << 20, estimate: false, done: true });
+  const s = await sim.read();
+  t.strictSame(s.calls, [
+    ['action-log', '--', 'upload: 3.0 MiB of 12.0 MiB (25%)'],
+    ['action-log', '--', 'upload: 12.0 MiB done (100%)'],
+  ]);
+});
