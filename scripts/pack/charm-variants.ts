@@ -19,6 +19,9 @@ export const SUBORDINATE_METADATA = 'charms/etcd-backup/metadata.yaml';
 
 type Metadata = Record<string, unknown>;
 
+// The order of the subordinate's metadata keys, as a reader expects them; any other key follows.
+const KEY_ORDER = ['name', 'display-name', 'summary', 'description', 'maintainers', 'subordinate', 'assumes', 'requires', 'peers', 'resources'];
+
 // Checks the principal's metadata.yaml as the pack ships it: bases are in manifest.yaml, not the deprecated series.
 export const checkPrincipalMetadata = (text: string): Metadata => {
   const metadata = parse(text) as Metadata;
@@ -32,7 +35,10 @@ export const subordinateMetadata = (principal: string, own: string): string => {
   const base = checkPrincipalMetadata(principal);
   const overlay = parse(own) as Metadata;
   if (overlay.subordinate !== true) throw new Error(`${SUBORDINATE_METADATA} must say subordinate: true`);
-  return stringify({ ...base, ...overlay }, { lineWidth: 0 });
+  const merged: Metadata = { ...base, ...overlay };
+  const first = Object.keys(merged).filter((key) => KEY_ORDER.includes(key)).sort((a, b) => KEY_ORDER.indexOf(a) - KEY_ORDER.indexOf(b));
+  const ordered = Object.fromEntries([...first, ...Object.keys(merged).filter((key) => !KEY_ORDER.includes(key))].map((key) => [key, merged[key]]));
+  return stringify(ordered, { lineWidth: 0 });
 };
 
 // config.yaml without the given options: each one's block (its line and the lines indented under it) is cut from
