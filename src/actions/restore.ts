@@ -33,6 +33,7 @@ export const restoreAction: ActionDefinition = {
           includePaths: config.includePaths,
           compression: config.snapshotCompression,
           unit: context.place.unit,
+          subordinate: context.place.subordinate === true,
           healthTimeoutMs: config.restoreHealthTimeoutMs,
         },
       );

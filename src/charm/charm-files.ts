@@ -20,11 +20,25 @@ export interface ActionSpec {
   additionalProperties?: boolean;
 }
 
+// Which charm this is (metadata.yaml's name and subordinate): etcd, the principal, or etcd-backup, the subordinate.
+export interface CharmIdentity {
+  name: string;
+  subordinate: boolean;
+}
+
 // The charm's declared surface, read from the charm directory.
 export interface CharmFiles {
   root: string;
+  identity: CharmIdentity;
   options: Record<string, OptionSpec>;
   actions: Record<string, ActionSpec>;
+}
+
+// The texts a charm declares itself in.
+export interface CharmTexts {
+  config: string;
+  actions: string;
+  metadata: string;
 }
 
 // Finds the charm directory (the one holding metadata.yaml) above this module.
@@ -35,29 +49,38 @@ export const findCharmRoot = (from: string = dirname(fileURLToPath(import.meta.u
   }
 };
 
-// The parsed charm files, kept beside the bundle by the build: used only while config.yaml and actions.yaml are
-// byte for byte the ones it was made from, so a start reads two small files and skips loading a YAML parser.
+// The parsed charm files, kept beside the bundle by the build (and by the pack, for each charm): used only while
+// config.yaml, actions.yaml and metadata.yaml are byte for byte the ones it was made from, so a start reads three
+// small files and skips loading a YAML parser.
 export const CHARM_CACHE = 'dist/agent/charm-files.json';
 
-// The cache's key for the two files' texts.
-export const charmFilesKey = (config: string, actions: string): string => createHash('sha256').update(config).update('\0').update(actions).digest('hex');
+// The cache's key for the three files' texts.
+export const charmFilesKey = (texts: CharmTexts): string => createHash('sha256').update(texts.config).update('\0').update(texts.actions).update('\0').update(texts.metadata).digest('hex');
 
-// Parses config.yaml and actions.yaml texts.
-export const parseCharmFiles = async (config: string, actions: string): Promise<Omit<CharmFiles, 'root'>> => {
+// Parses config.yaml, actions.yaml and metadata.yaml texts.
+export const parseCharmFiles = async (texts: CharmTexts): Promise<Omit<CharmFiles, 'root'>> => {
   const { parse } = await loadYaml();
-  return { options: (parse(config) as { options: Record<string, OptionSpec> }).options, actions: parse(actions) as Record<string, ActionSpec> };
+  const metadata = parse(texts.metadata) as { name?: unknown; subordinate?: unknown };
+  return {
+    identity: { name: String(metadata.name), subordinate: metadata.subordinate === true },
+    options: (parse(texts.config) as { options: Record<string, OptionSpec> }).options,
+    actions: parse(texts.actions) as Record<string, ActionSpec>,
+  };
 };
 
-// Reads config.yaml and actions.yaml once (from the build's cache when it matches them).
+// The cache file's text for these charm files.
+export const renderCharmCache = async (texts: CharmTexts): Promise<string> => JSON.stringify({ key: charmFilesKey(texts), ...(await parseCharmFiles(texts)) });
+
+// Reads config.yaml, actions.yaml and metadata.yaml once (from the build's cache when it matches them).
 export const loadCharmFiles = async (root: string = findCharmRoot()): Promise<CharmFiles> => {
-  const [config, actions, cached] = await Promise.all(['config.yaml', 'actions.yaml', CHARM_CACHE].map((name) => readFile(join(root, name), 'utf8').catch(() => undefined)));
-  if (config === undefined || actions === undefined) throw new Error(`cannot read config.yaml and actions.yaml in ${root}`);
-  const key = charmFilesKey(config, actions);
+  const [config, actions, metadata, cached] = await Promise.all(['config.yaml', 'actions.yaml', 'metadata.yaml', CHARM_CACHE].map((name) => readFile(join(root, name), 'utf8').catch(() => undefined)));
+  if (config === undefined || actions === undefined || metadata === undefined) throw new Error(`cannot read config.yaml, actions.yaml and metadata.yaml in ${root}`);
+  const texts = { config, actions, metadata };
   try {
-    const cache = JSON.parse(cached ?? 'null') as { key: string; options: CharmFiles['options']; actions: CharmFiles['actions'] } | null;
-    if (cache?.key === key) return { root, options: cache.options, actions: cache.actions };
+    const cache = JSON.parse(cached ?? 'null') as ({ key: string } & Omit<CharmFiles, 'root'>) | null;
+    if (cache?.key === charmFilesKey(texts)) return { root, identity: cache.identity, options: cache.options, actions: cache.actions };
   } catch {
     // A damaged cache is only slower: the YAML is parsed.
   }
-  return { root, ...(await parseCharmFiles(config, actions)) };
+  return { root, ...(await parseCharmFiles(texts)) };
 };

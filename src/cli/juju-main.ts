@@ -26,6 +26,7 @@ export const runJuju = async (context: JujuContext, tools: HookTools, charm: Cha
         charm,
         place: {
           unit: context.unitName,
+          subordinate: charm.identity.subordinate,
           copyCommand: (path) => `juju scp ${context.unitName}:${path} .`,
           readIdentity: (secretId) => identityFromSecret(tools, secretId),
         },

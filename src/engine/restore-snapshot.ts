@@ -63,6 +63,8 @@ export interface RestoreRequest {
   // Write the archive's pki/ files back to the paths its manifest records.
   restorePki: boolean;
   unit: string;
+  // The unit is etcd-backup's, a subordinate: the units to remove are the etcd units it runs beside.
+  subordinate?: boolean;
   healthTimeoutMs: number;
 }
 
@@ -86,7 +88,7 @@ export interface RestoreOutcome {
 // midway is finished or undone by the next one (settle-restore.ts).
 export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest): Promise<RestoreOutcome> => {
   const { etcd, service, progress } = deps;
-  const units = await countUnits(deps.tools, etcd);
+  const units = await countUnits(deps.tools, etcd, request.subordinate === true);
   assertSingleUnit(units, request.unit);
   const parent = dirname(request.dataDir);
   if (!(await exists(parent))) throw new AgentError(`the parent of etcd-data-dir ${request.dataDir} does not exist; check etcd-data-dir`);

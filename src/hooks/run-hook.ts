@@ -8,7 +8,8 @@ import type { HookContext } from './hook-context.ts';
 import { stopScheduler } from './stop.ts';
 import { updateStatus } from './update-status.ts';
 
-// The hooks the charm answers to; the cluster relation hooks have nothing to do yet.
+// The hooks the charm answers to; the cluster and juju-info relation hooks have nothing to do yet (juju-info is the
+// subordinate's relation to its etcd principal). Any other hook name does nothing and exits 0.
 export const HOOKS = [
   'install',
   'config-changed',
@@ -21,6 +22,10 @@ export const HOOKS = [
   'cluster-relation-changed',
   'cluster-relation-departed',
   'secret-changed',
+  'juju-info-relation-joined',
+  'juju-info-relation-changed',
+  'juju-info-relation-departed',
+  'juju-info-relation-broken',
 ] as const;
 
 type HookHandler = (context: HookContext) => Promise<void>;

@@ -29,8 +29,11 @@ export interface RestoreUnit {
 }
 
 // Starts a seeded etcd under the systemctl stand-in and a hook-tool simulator configured for it.
-// With etcdDir, etcd's workspace (so the parent of its data dir) is where the test says, e.g. a small tmpfs.
-export const restoreUnit = async (t: Test, keys = 20, options: { tls?: boolean; etcdDir?: string } = {}): Promise<RestoreUnit> => {
+// With etcdDir, etcd's workspace (so the parent of its data dir) is where the test says, e.g. a small tmpfs; with
+// charmDir and unit, dispatch is another charm's (an unpacked artifact) and Juju names the unit so.
+export const restoreUnit = async (t: Test, keys = 20, options: { tls?: boolean; etcdDir?: string; charmDir?: string; unit?: string } = {}): Promise<RestoreUnit> => {
+  const charmDir = options.charmDir ?? CHARM_DIR;
+  const unit = options.unit ? { unit: options.unit } : {};
   const work = await tempDir(t, 'restore-unit');
   const etcd = await startEtcd({ dir: options.etcdDir ?? join(work, 'etcd'), ...(options.tls ? { tls: true } : {}) });
   t.teardown(() => etcd.cleanup());
@@ -60,19 +63,19 @@ export const restoreUnit = async (t: Test, keys = 20, options: { tls?: boolean; 
     config,
     async run(action, params, setup = {}) {
       await sim.setup({ params, config, resources: {}, relations: {}, ...setup });
-      return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `actions/${action}`, env, timeoutMs: 120_000 });
+      return runDispatch(sim, { charmDir, ...unit, dispatchPath: `actions/${action}`, env, timeoutMs: 120_000 });
     },
     async runEnv(action, params, extraEnv) {
       await sim.setup({ params, config, resources: {}, relations: {} });
-      return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `actions/${action}`, env: { ...env, ...extraEnv }, timeoutMs: 120_000 });
+      return runDispatch(sim, { charmDir, ...unit, dispatchPath: `actions/${action}`, env: { ...env, ...extraEnv }, timeoutMs: 120_000 });
     },
     async runDetached(action, params, setup = {}) {
       await sim.setup({ params, config, resources: {}, relations: {}, ...setup });
-      return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `actions/${action}`, env, timeoutMs: 120_000, detached: true });
+      return runDispatch(sim, { charmDir, ...unit, dispatchPath: `actions/${action}`, env, timeoutMs: 120_000, detached: true });
     },
     async hook(name, extra = {}) {
       await sim.setup({ params: {}, config: { ...config, ...extra }, resources: {}, relations: {} });
-      return runDispatch(sim, { charmDir: CHARM_DIR, dispatchPath: `hooks/${name}`, env: { ...env, ETCD_AGENT_SYSTEMD_DIR: join(work, 'units'), ETCD_AGENT_STATE_DIR: join(work, 'state') }, timeoutMs: 120_000 });
+      return runDispatch(sim, { charmDir, ...unit, dispatchPath: `hooks/${name}`, env: { ...env, ETCD_AGENT_SYSTEMD_DIR: join(work, 'units'), ETCD_AGENT_STATE_DIR: join(work, 'state') }, timeoutMs: 120_000 });
     },
     async systemctlCalls() {
       const { readFile } = await import('node:fs/promises');
