@@ -14,7 +14,16 @@ t.test('snapshot --verbose: progress of the save and compression on stderr, no l
   const etcd = await startEtcd();
   t.teardown(() => etcd.cleanup());
   await seedKubernetesKeys(etcd, 300);
-  const [status] = JSON.parse(await etcd.etcdctl(['endpoint', 'status', '-w', 'json'])) as { Status: { dbSize: number } }[];
+  // etcd commits its backend in batches (every 100 ms), so the db grows a little after the writes return: wait
+  // until the size it reports holds still, so the agent's estimate is the one read here.
+  const dbSize = async (): Promise<number> => (JSON.parse(await etcd.etcdctl(['endpoint', 'status', '-w', 'json'])) as { Status: { dbSize: number } }[])[0]!.Status.dbSize;
+  let size = await dbSize();
+  for (let settled = 0; settled < 3; ) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = await dbSize();
+    settled = now === size ? settled + 1 : 0;
+    size = now;
+  }
   const target = await tempDir(t, 'cli-progress');
   const run = await execa(BIN, ['snapshot', '--verbose', '--etcd-endpoints', etcd.endpoint, '--etcdctl-path', '/usr/bin/etcdctl', '--target', target], {
     reject: false,
@@ -31,7 +40,7 @@ t.test('snapshot --verbose: progress of the save and compression on stderr, no l
   t.strictSame(lines, [
     `info: action snapshot started with {"target":"${target}","keys-version":"v3"}`,
     `saving a snapshot from ${etcd.endpoint} (revision ${revision}, 1 member(s))`,
-    `save+compress: 0 B of ~${byteCount(status!.Status.dbSize)} (0%)`,
+    `save+compress: 0 B of ~${byteCount(size)} (0%)`,
     `save+compress: ${byteCount(dbBytes)} done (100%)`,
     `snapshot verified: revision ${revision}, ${doc.snapshot['total-keys']} keys, ${dbBytes} bytes`,
     `info: snapshot ${path} written (sha256 ${doc.snapshot.sha256}, ${doc.snapshot.bytes} bytes, revision ${revision})`,
