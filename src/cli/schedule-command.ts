@@ -10,12 +10,14 @@ const noSecrets = async (id: string): Promise<Record<string, string>> => {
   throw new UsageError(`s3-credentials-secret ${id} can only be read inside Juju; give s3-access-key and s3-secret-key in the config file`);
 };
 import type { ActionDeps } from '../actions/run-action.ts';
+import type { Naming } from '../config/naming.ts';
 
 // What the scheduler command needs from the composition root.
-type SchedulerDeps = Omit<ActionDeps, 'tools' | 'log' | 'place' | 'charm'>;
+type SchedulerDeps = Omit<ActionDeps, 'tools' | 'log' | 'place' | 'charm' | 'naming'>;
 
 // `etcd-agent schedule`: takes scheduled snapshots in the foreground until SIGTERM or SIGINT; returns the exit code.
-export const runScheduleCommand = async (config: Record<string, unknown>, charm: CharmFiles, deps: SchedulerDeps, unit: string | undefined): Promise<number> => {
+// naming: how option messages name options (the CLI's words).
+export const runScheduleCommand = async (config: Record<string, unknown>, charm: CharmFiles, deps: SchedulerDeps, unit: string | undefined, naming?: Naming): Promise<number> => {
   const log = createLogger(stderrSink, 'info');
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -27,7 +29,7 @@ export const runScheduleCommand = async (config: Record<string, unknown>, charm:
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    const normalized = normalizeConfig(config, charm.options);
+    const normalized = normalizeConfig(config, charm.options, naming);
     const name = unit ?? hostname();
     const stores = deps.makeStores(normalized, { secretGet: noSecrets }, name, (m) => log.warn(m));
     const parts = { etcd: deps.makeEtcd(normalized), lock: await deps.makeLock(normalized), service: deps.service };
