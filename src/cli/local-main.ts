@@ -103,7 +103,7 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
     .help('help', 'Show help.')
     .alias('help', 'h')
     .version(false)
-    .option('version', { type: 'boolean', describe: "Print the agent's version." })
+    .option('version', { type: 'boolean', global: false, describe: "Print the agent's version." })
     .completion('completion', COMPLETION_SUMMARY)
     // yargs lays out its help text even for a run that never prints it; wrapping that text costs more than the
     // rest of a start, so it is wrapped only when help is asked for.
