@@ -109,7 +109,7 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
     // rest of a start, so it is wrapped only when help is asked for.
     .wrap(args.some((a) => a === '--help' || a === '-h' || a === 'help') ? Math.min(110, process.stdout.columns ?? 100) : null);
 
-  for (const { command, action, aliases, summary, positional } of COMMANDS) {
+  for (const { command, action, aliases, summary, positional, needs = [] } of COMMANDS) {
     const spec = actions[action];
     if (!spec) continue;
     let flags: CommandFlags | undefined;
@@ -122,6 +122,8 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
       },
       async (argv: Flags) => {
         checkArgs(command, flags!, argv, positional);
+        const missing = needs.find((p) => typeof argv[p] !== 'string' || argv[p].trim() === '');
+        if (missing) throw new UsageError(`${command} needs --${missing} outside Juju (there is no attached resource): etcd-agent ${command} --${missing} <archive path or a name list shows>`);
         const output = outputFormat(fromEnv('output', argv), argv.output === undefined && env.ETCD_AGENT_OUTPUT !== undefined ? 'ETCD_AGENT_OUTPUT' : undefined);
         const verbose = argv.verbose === true || (argv.verbose === undefined && env.ETCD_AGENT_VERBOSE === 'true');
         const { config, naming } = await optionsOf(argv, positional);

@@ -4,6 +4,7 @@ import { normalizeConfig } from '../config/normalize-config.ts';
 import { UsageError, oneLine } from '../errors/agent-error.ts';
 import { createLogger, stderrSink } from '../log/logger.ts';
 import { runScheduler } from '../schedule/scheduler.ts';
+import { validateSchedule } from '../policy/cron.ts';
 
 // Outside a hook there is no secret-get: the charm writes resolved credentials into the 0600 config file.
 const noSecrets = async (id: string): Promise<Record<string, string>> => {
@@ -30,6 +31,9 @@ export const runScheduleCommand = async (config: Record<string, unknown>, charm:
   process.on('SIGINT', onSignal);
   try {
     const normalized = normalizeConfig(config, charm.options, naming);
+    // The scheduler checks its schedules too, in Juju's words; checked here first, they are refused in the CLI's.
+    if (normalized.snapshotSchedule) validateSchedule(normalized.snapshotSchedule, normalized.snapshotTimezone, 'snapshot-schedule', naming);
+    if (normalized.verifySchedule) validateSchedule(normalized.verifySchedule, normalized.snapshotTimezone, 'verify-schedule', naming);
     const name = unit ?? hostname();
     const stores = deps.makeStores(normalized, { secretGet: noSecrets }, name, (m) => log.warn(m));
     const parts = { etcd: deps.makeEtcd(normalized), lock: await deps.makeLock(normalized), service: deps.service };

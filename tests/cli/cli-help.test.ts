@@ -67,6 +67,7 @@ t.test('every invalid flag, option or param exits 2 with one line naming it as g
     [['restore', '--sha256', 'xyz', '--source', join(dir, 'x.tar.gz'), ...local], 'error: invalid --sha256 xyz: must be 64 hex digits as sha256sum prints them'],
     [['snapshot', '--keys-version', 'v4', ...local], 'error: snapshot: invalid --keys-version v4: must be one of v3'],
     [['snapshto'], 'error: unknown command snapshto; did you mean snapshot?'],
+    [['restore', ...local], 'error: restore needs --source outside Juju (there is no attached resource): etcd-agent restore --source <archive path or a name list shows>'],
   ];
   for (const [args, line] of cases) {
     const run = await runAgent(args);
