@@ -14,6 +14,7 @@ import type { Place } from './action.ts';
 import { ACTIONS } from './registry.ts';
 import { progressMeters } from '../progress/progress-meter.ts';
 import { validateParams } from './validate-params.ts';
+import type { Naming } from '../config/naming.ts';
 import type { UnitLock } from '../system/unit-lock.ts';
 import type { Stores } from '../store/stores.ts';
 import { RecoveryBlockedError, recoverInterruptedRestore, unitGuard, withUnitLock } from '../engine/unit-guard.ts';
@@ -30,6 +31,8 @@ export interface ActionDeps {
   makeEtcd(config: AgentConfig): EtcdClient;
   makeLock(config: AgentConfig): Promise<UnitLock>;
   makeStores(config: AgentConfig, secrets: Pick<HookTools, 'secretGet'>, unit: string, log?: (message: string) => void): Stores;
+  // How messages name params and options on this surface (Juju's words when absent).
+  naming?: Naming;
 }
 
 // How an action ended: ok, failed, or refused for bad input.
@@ -41,9 +44,9 @@ export const runAction = async (name: string, deps: ActionDeps): Promise<ActionO
   try {
     const action = ACTIONS[name];
     const spec = deps.charm.actions[name];
-    if (!action || !spec) throw new UsageError(`unknown action "${name}"; known actions: ${Object.keys(ACTIONS).join(', ')}`);
-    const params = await validateParams(name, spec, await tools.actionGet(), action.hints);
-    const config = normalizeConfig(await tools.configGet(), deps.charm.options);
+    if (!action || !spec) throw new UsageError(`unknown action "${name}"; known actions: ${Object.keys(deps.charm.actions).join(', ')}`);
+    const params = await validateParams(name, spec, await tools.actionGet(), action.hints, deps.naming);
+    const config = normalizeConfig(await tools.configGet(), deps.charm.options, deps.naming);
     log.info(`action ${name} started with ${JSON.stringify(params)}`);
     const progress = async (message: string): Promise<void> => {
       log.info(message);

@@ -1,53 +1,62 @@
 import { SHA256_HEX } from '../format/sha256sum.ts';
+import { parseSnapshotName } from '../archive/snapshot-name.ts';
 import type { ErrorObject } from 'ajv';
 import { UsageError } from '../errors/agent-error.ts';
 import type { ActionSpec } from '../charm/charm-files.ts';
+import { jujuNaming, type Naming } from '../config/naming.ts';
 
 // Extra sentences for values that are refused for a reason worth explaining.
 export type ParamHints = Record<string, Record<string, string>>;
 
 
-// Values a JSON Schema type cannot express, checked wherever an action declares the param; an empty value means "none".
-const FORMATS: Record<string, { valid: (value: string) => boolean; rule: string }> = {
+// Values a JSON Schema type cannot express, checked wherever an action declares the param; an empty value means
+// "none" unless the param cannot be empty.
+const FORMATS: Record<string, { valid: (value: string) => boolean; rule: string; empty?: 'refused' }> = {
   sha256: { valid: (value) => SHA256_HEX.test(value.trim().toLowerCase()), rule: 'must be 64 hex digits as sha256sum prints them' },
+  name: {
+    valid: (value) => parseSnapshotName(value) !== undefined,
+    rule: "is not the name of one of this charm's archives (etcd-snapshot-YYYY-MM-DD-HH.MM.SS.tar.gz, .tar.zst or .tar, optionally .age; no directory)",
+    empty: 'refused',
+  },
 };
 
-const checkFormats = (spec: ActionSpec, params: Record<string, unknown>): void => {
-  for (const [name, { valid, rule }] of Object.entries(FORMATS)) {
+const checkFormats = (spec: ActionSpec, params: Record<string, unknown>, naming: Naming): void => {
+  for (const [name, { valid, rule, empty }] of Object.entries(FORMATS)) {
     const value = params[name];
-    if (!(name in spec.params) || typeof value !== 'string' || value.trim() === '') continue;
-    if (!valid(value)) throw new UsageError(`invalid param ${name}=${JSON.stringify(value)}: ${rule}`);
+    if (!(name in spec.params) || typeof value !== 'string' || (value.trim() === '' && empty !== 'refused')) continue;
+    if (!valid(value)) throw new UsageError(`invalid ${naming.subject('param', name, value)}: ${rule}`);
   }
 };
 
-const describe = (error: ErrorObject, params: Record<string, unknown>): string => {
+const describe = (error: ErrorObject, params: Record<string, unknown>, naming: Naming): string => {
   if (error.keyword === 'additionalProperties') {
     const extra = String((error.params as { additionalProperty: string }).additionalProperty);
-    return `unknown param "${extra}"`;
+    return `unknown param "${naming.name('param', extra)}"`;
   }
   if (error.keyword === 'required') {
-    return `missing param "${String((error.params as { missingProperty: string }).missingProperty)}"`;
+    return `missing param "${naming.name('param', String((error.params as { missingProperty: string }).missingProperty))}"`;
   }
   const name = error.instancePath.replace(/^\//, '');
-  const got = JSON.stringify(params[name]);
+  const subject = naming.subject('param', name, params[name]);
   if (error.keyword === 'enum') {
     const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => String(v)).join(', ');
-    return `invalid param ${name}=${got}: must be one of ${allowed}`;
+    return `invalid ${subject}: must be one of ${allowed}`;
   }
-  return `invalid param ${name}=${got}: ${error.message ?? 'not valid'}`;
+  return `invalid ${subject}: ${error.message ?? 'not valid'}`;
 };
 
-// Checks params against the action's schema in actions.yaml and fills in defaults; every refusal is a UsageError.
-// (ajv loads only when an action runs: hooks never need it.)
+// Checks params against the action's schema in actions.yaml and fills in defaults; every refusal is a UsageError
+// naming the param the way the surface does (naming). (ajv loads only when an action runs: hooks never need it.)
 export const validateParams = async (
   action: string,
   spec: ActionSpec,
   given: Record<string, unknown>,
   hints: ParamHints = {},
+  naming: Naming = jujuNaming,
 ): Promise<Record<string, unknown>> => {
   for (const [name, byValue] of Object.entries(hints)) {
     const hint = byValue[String(given[name])];
-    if (hint !== undefined) throw new UsageError(`invalid param ${name}=${JSON.stringify(given[name])}: ${hint}`);
+    if (hint !== undefined) throw new UsageError(`invalid ${naming.subject('param', name, given[name])}: ${hint}`);
   }
   const schema = {
     type: 'object',
@@ -63,8 +72,8 @@ export const validateParams = async (
   const validate = new Ajv({ allErrors: false, useDefaults: true, strict: false, meta: false, validateSchema: false }).compile(schema);
   if (!validate(params)) {
     const first = validate.errors?.[0];
-    throw new UsageError(`${action}: ${first ? describe(first, params) : 'params are not valid'}`);
+    throw new UsageError(`${naming.action(action)}: ${first ? describe(first, params, naming) : 'params are not valid'}`);
   }
-  checkFormats(spec, params);
+  checkFormats(spec, params, naming);
   return params;
 };

@@ -7,11 +7,11 @@ const SHOWN = 100;
 const shown = (value: string): string => JSON.stringify(value.length > SHOWN ? `${value.slice(0, SHOWN)}…` : value);
 
 // One recipient checked: only native X25519 keys (age1 + bech32), never echoing a pasted secret key.
-const checkRecipient = (value: string): void => {
+const checkRecipient = (value: string, option: string): void => {
   if (/^age-secret-key-/i.test(value)) {
-    throw new UsageError(`${OPTION} holds an age secret key (AGE-SECRET-KEY-1…), not a public key: put its public key (age1…) there instead, and treat that secret key as exposed`);
+    throw new UsageError(`${option} holds an age secret key (AGE-SECRET-KEY-1…), not a public key: put its public key (age1…) there instead, and treat that secret key as exposed`);
   }
-  const bad = (why: string): UsageError => new UsageError(`${OPTION}: ${shown(value)} is not ${why}; each recipient must be an age X25519 public key such as \`age-keygen -y\` prints (age1 followed by 58 characters)`);
+  const bad = (why: string): UsageError => new UsageError(`${option}: ${shown(value)} is not ${why}; each recipient must be an age X25519 public key such as \`age-keygen -y\` prints (age1 followed by 58 characters)`);
   if (/^age1(pq|tag)/.test(value)) throw bad('supported (post-quantum and tag recipients are not)');
   if (!value.startsWith('age1')) throw bad('an age X25519 public key');
   const decoded = decodeBech32(value);
@@ -19,14 +19,14 @@ const checkRecipient = (value: string): void => {
 };
 
 // Splits and checks encryption-recipients: separated by spaces, commas or newlines, `#` lines
-// are comments, duplicates dropped; empty → []. Throws UsageError naming the option and the value.
-export const parseRecipients = (value: string): string[] => {
+// are comments, duplicates dropped; empty → []. Throws UsageError naming the option (as the surface writes it) and the value.
+export const parseRecipients = (value: string, option = OPTION): string[] => {
   const words = value
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('#'))
     .flatMap((line) => line.split(/[\s,]+/))
     .filter((word) => word.length > 0);
-  for (const word of words) checkRecipient(word);
+  for (const word of words) checkRecipient(word, option);
   return [...new Set(words)];
 };
 

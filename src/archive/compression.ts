@@ -30,13 +30,14 @@ const LEVELS: Record<Compression['codec'], { min: number; max: number; default: 
   none: { min: 0, max: 0, default: 0 },
 };
 
-// Parses `zstd`, `zstd:3`, `gzip`, `gzip:1`, `none`; a bad value is a UsageError naming the option.
-export const parseCompression = (value: string, option = 'snapshot-compression'): Compression => {
+// Parses `zstd`, `zstd:3`, `gzip`, `gzip:1`, `none`; a bad value is a UsageError naming the option (subject: the
+// option and value as the surface names them).
+export const parseCompression = (value: string, subject = `snapshot-compression=${JSON.stringify(value)}`): Compression => {
   const text = value.trim().toLowerCase();
   if (text === '') return DEFAULT_COMPRESSION;
   const [codec, level, extra] = text.split(':');
   const range = LEVELS[codec as Compression['codec']];
-  const bad = (why: string): UsageError => new UsageError(`invalid ${option}=${JSON.stringify(value)}: ${why}`);
+  const bad = (why: string): UsageError => new UsageError(`invalid ${subject}: ${why}`);
   if (!range || extra !== undefined) throw bad('use zstd, gzip or none, optionally with a level (zstd:3, gzip:9)');
   if (level === undefined) return { codec: codec as Compression['codec'], level: range.default };
   if (codec === 'none') throw bad('none takes no level');

@@ -1,4 +1,4 @@
-import { AgentError } from '../errors/agent-error.ts';
+import { AgentError, UsageError } from '../errors/agent-error.ts';
 import type { HookTools, LogLevel, Results, WorkloadStatus } from '../juju/hook-tools.ts';
 import { progressBar } from '../progress/progress-bar.ts';
 import { progressLine } from '../progress/progress-line.ts';
@@ -71,7 +71,10 @@ export const localTools = (
     configGet: async () => ({ ...config }),
     relationIds: async () => [],
     relationList: async () => [],
-    resourceGet: async () => undefined,
+    // Outside Juju no resource is attached: an empty --source is the only way to ask for one.
+    resourceGet: async (name: string) => {
+      throw new UsageError(`no --source given, and the ${name} resource exists only inside Juju: pass --source <archive path or a name list shows>`);
+    },
     isLeader: async () => true,
     privateAddress: async () => '127.0.0.1',
     secretGet: async (id: string) => {

@@ -38,7 +38,12 @@ const main = async (): Promise<number> => {
       agent: { node: process.execPath, main: resolve(process.argv[1] ?? '') },
     });
   }
-  return runLocal(process.argv.slice(2), charm, deps);
+  return runLocal(process.argv.slice(2), charm, {
+    ...deps,
+    env: process.env,
+    // Tests point this away from /etc; an operator sets --config-file or ETCD_AGENT_CONFIG_FILE instead.
+    defaultConfigFile: process.env.ETCD_AGENT_DEFAULT_CONFIG_FILE ?? '/etc/etcd-agent/config.yaml',
+  });
 };
 
 let finished = false;

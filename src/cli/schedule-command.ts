@@ -4,18 +4,21 @@ import { normalizeConfig } from '../config/normalize-config.ts';
 import { UsageError, oneLine } from '../errors/agent-error.ts';
 import { createLogger, stderrSink } from '../log/logger.ts';
 import { runScheduler } from '../schedule/scheduler.ts';
+import { validateSchedule } from '../policy/cron.ts';
 
 // Outside a hook there is no secret-get: the charm writes resolved credentials into the 0600 config file.
 const noSecrets = async (id: string): Promise<Record<string, string>> => {
   throw new UsageError(`s3-credentials-secret ${id} can only be read inside Juju; give s3-access-key and s3-secret-key in the config file`);
 };
 import type { ActionDeps } from '../actions/run-action.ts';
+import type { Naming } from '../config/naming.ts';
 
 // What the scheduler command needs from the composition root.
-type SchedulerDeps = Omit<ActionDeps, 'tools' | 'log' | 'place' | 'charm'>;
+type SchedulerDeps = Omit<ActionDeps, 'tools' | 'log' | 'place' | 'charm' | 'naming'>;
 
 // `etcd-agent schedule`: takes scheduled snapshots in the foreground until SIGTERM or SIGINT; returns the exit code.
-export const runScheduleCommand = async (config: Record<string, unknown>, charm: CharmFiles, deps: SchedulerDeps, unit: string | undefined): Promise<number> => {
+// naming: how option messages name options (the CLI's words).
+export const runScheduleCommand = async (config: Record<string, unknown>, charm: CharmFiles, deps: SchedulerDeps, unit: string | undefined, naming?: Naming): Promise<number> => {
   const log = createLogger(stderrSink, 'info');
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -27,7 +30,10 @@ export const runScheduleCommand = async (config: Record<string, unknown>, charm:
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    const normalized = normalizeConfig(config, charm.options);
+    const normalized = normalizeConfig(config, charm.options, naming);
+    // The scheduler checks its schedules too, in Juju's words; checked here first, they are refused in the CLI's.
+    if (normalized.snapshotSchedule) validateSchedule(normalized.snapshotSchedule, normalized.snapshotTimezone, 'snapshot-schedule', naming);
+    if (normalized.verifySchedule) validateSchedule(normalized.verifySchedule, normalized.snapshotTimezone, 'verify-schedule', naming);
     const name = unit ?? hostname();
     const stores = deps.makeStores(normalized, { secretGet: noSecrets }, name, (m) => log.warn(m));
     const parts = { etcd: deps.makeEtcd(normalized), lock: await deps.makeLock(normalized), service: deps.service };

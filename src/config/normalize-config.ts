@@ -4,14 +4,15 @@ import type { AgentConfig } from './agent-config.ts';
 import { existsSync } from 'node:fs';
 import { parseRecipients } from '../archive/age-encryption.ts';
 import { parseCompression } from '../archive/compression.ts';
+import { jujuNaming, type Naming } from './naming.ts';
 
 // include-paths: explicit absolute paths, "none", or empty for the TLS files in use.
-const includePaths = (value: string, defaults: string[]): string[] => {
+const includePaths = (value: string, defaults: string[], naming: Naming): string[] => {
   if (value === '') return defaults;
   if (value === 'none') return [];
   const paths = value.split(/[\s,]+/).filter(Boolean);
   const relative = paths.find((p) => !p.startsWith('/'));
-  if (relative) throw new UsageError(`invalid config option include-paths=${JSON.stringify(value)}: ${relative} is not an absolute path`);
+  if (relative) throw new UsageError(`invalid ${naming.subject('option', 'include-paths', value)}: ${relative} is not an absolute path`);
   return [...new Set(paths)];
 };
 
@@ -20,16 +21,11 @@ type Raw = Record<string, unknown>;
 // A host name that stays on this machine: localhost, 127.0.0.0/8, ::1.
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 
-const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
-
-// Options whose values are never repeated in a message.
-const SECRET_OPTIONS = new Set(['s3-access-key', 's3-secret-key']);
-
-const bad = (name: string, value: unknown, why: string): UsageError =>
-  new UsageError(`invalid config option ${name}=${SECRET_OPTIONS.has(name) ? '(hidden)' : shown(value)}: ${why}`);
-
-// Applies config.yaml defaults, checks every option's type, then the agent's own rules.
-export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): AgentConfig => {
+// Applies config.yaml defaults, checks every option's type, then the agent's own rules; messages name options the
+// way the surface does (naming: Juju's by default).
+export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>, naming: Naming = jujuNaming): AgentConfig => {
+  const bad = (name: string, value: unknown, why: string): UsageError => new UsageError(`invalid ${naming.subject('option', name, value)}: ${why}`);
+  const n = (name: string): string => naming.name('option', name);
   const unknown = Object.keys(raw).filter((k) => !(k in specs));
   if (unknown.length > 0) throw new UsageError(`unknown config option ${unknown.join(', ')}; see config.yaml for the options`);
   const value = (name: string): unknown => raw[name] ?? specs[name]?.default;
@@ -75,7 +71,7 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
   const peerUrl = str('etcd-peer-url');
   if (peerUrl && !/^https?:\/\/[^/\s]+:\d+$/.test(peerUrl)) throw bad('etcd-peer-url', peerUrl, 'must look like https://10.0.0.5:2380');
   const etcdEndpoints = endpoints('etcd-endpoints');
-  const recipients = parseRecipients(str('encryption-recipients'));
+  const recipients = parseRecipients(str('encryption-recipients'), n('encryption-recipients'));
   // By default the CA and certificate in use are bundled; the private key only into encrypted archives.
   const tls = etcdEndpoints[0]?.startsWith('https://') ? { public: [absPath('etcd-ca', true), absPath('etcd-cert', true)], key: absPath('etcd-key', true) } : undefined;
   const present = (p: string): boolean => p !== '' && existsSync(p);
@@ -89,7 +85,7 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
   if (s3Endpoint && !/^https?:\/\/[^/\s]+/.test(s3Endpoint)) throw bad('s3-endpoint', s3Endpoint, 'must be a URL such as https://minio.example:9000');
   const allowHttp = bool('s3-allow-http');
   if (s3Endpoint.startsWith('http://') && !allowHttp && !isLoopback(new URL(s3Endpoint).hostname)) {
-    throw bad('s3-endpoint', s3Endpoint, 'is plain http to another host, so credentials and snapshots would cross the network unencrypted; use https://, or set s3-allow-http=true to accept that');
+    throw bad('s3-endpoint', s3Endpoint, `is plain http to another host, so credentials and snapshots would cross the network unencrypted; use https://, or set ${n('s3-allow-http')}=true to accept that`);
   }
   const s3Ca = absPath('s3-ca', true);
   const s3Retries = int('s3-retries', 0);
@@ -97,7 +93,8 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
   const secretKey = str('s3-secret-key');
   const credentialsSecret = str('s3-credentials-secret');
   if (bucket && !credentialsSecret && (!accessKey || !secretKey)) {
-    throw new UsageError('s3-bucket is set but no credentials are: set s3-credentials-secret (a Juju secret with access-key and secret-key) or both s3-access-key and s3-secret-key');
+    const secret = naming.offers('option', 's3-credentials-secret') ? `${n('s3-credentials-secret')} (a Juju secret with access-key and secret-key) or ` : '';
+    throw new UsageError(`${n('s3-bucket')} is set but no credentials are: set ${secret}both ${n('s3-access-key')} and ${n('s3-secret-key')}`);
   }
   if (bucket && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw bad('s3-bucket', bucket, 'is not a valid bucket name (3-63 lowercase letters, digits, dots, hyphens)');
   return {
@@ -122,8 +119,8 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
     restoreHealthTimeoutMs: int('restore-health-timeout', 1) * 1000,
     lockTimeoutMs: int('lock-timeout', 0) * 1000,
     encryptionRecipients: recipients,
-    snapshotCompression: parseCompression(str('snapshot-compression')),
-    includePaths: includePaths(includeValue, tlsDefaults),
+    snapshotCompression: parseCompression(str('snapshot-compression'), naming.subject('option', 'snapshot-compression', value('snapshot-compression'))),
+    includePaths: includePaths(includeValue, tlsDefaults, naming),
     pkiKeysOmitted,
     s3: bucket
       ? {

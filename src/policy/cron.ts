@@ -1,21 +1,22 @@
 import cron from 'node-cron';
 import { UsageError } from '../errors/agent-error.ts';
+import { jujuNaming, type Naming } from '../config/naming.ts';
 
-// Refuses a schedule node-cron cannot run, naming the option and the value.
-export const validateSchedule = (expression: string, timezone: string, option = 'snapshot-schedule'): void => {
+// Refuses a schedule node-cron cannot run, naming the option and the value the way the surface does.
+export const validateSchedule = (expression: string, timezone: string, option = 'snapshot-schedule', naming: Naming = jujuNaming): void => {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5 && fields.length !== 6) {
-    throw new UsageError(`invalid config option ${option}=${JSON.stringify(expression)}: a cron expression has five fields (minute hour day month weekday), or six with seconds first, e.g. "0 */6 * * *"`);
+    throw new UsageError(`invalid ${naming.subject('option', option, expression)}: a cron expression has five fields (minute hour day month weekday), or six with seconds first, e.g. "0 */6 * * *"`);
   }
   const detail = cron.validateDetailed(expression);
   if (!detail.valid) {
     const why = detail.errors.map((e) => `${e.field}${e.value === undefined ? '' : ` "${e.value}"`}: ${e.message}`).join('; ');
-    throw new UsageError(`invalid config option ${option}=${JSON.stringify(expression)}: ${why || 'not a cron expression'}`);
+    throw new UsageError(`invalid ${naming.subject('option', option, expression)}: ${why || 'not a cron expression'}`);
   }
   try {
     new Intl.DateTimeFormat('en', { timeZone: timezone });
   } catch {
-    throw new UsageError(`invalid config option snapshot-timezone=${JSON.stringify(timezone)}: not an IANA time zone such as UTC or Europe/Berlin`);
+    throw new UsageError(`invalid ${naming.subject('option', 'snapshot-timezone', timezone)}: not an IANA time zone such as UTC or Europe/Berlin`);
   }
 };
 

@@ -1,15 +1,13 @@
 import t from 'tap';
-import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { startEtcd } from '../support/etcd/server.ts';
-import { CHARM_DIR } from '../support/juju/charm-run.ts';
+import { runAgent } from '../support/cli/run-agent.ts';
 import { listDir, tempDir } from '../support/files/dirs.ts';
 
-const BIN = join(CHARM_DIR, 'bin', 'etcd-agent');
-const agent = (args: string[]) => execa(BIN, args, { reject: false, env: { NODE_OPTIONS: '' } });
+const agent = (args: string[]) => runAgent(args);
 
 t.test('etcd-agent snapshot prints the result document as YAML and exits 0', async (t) => {
   const etcd = await startEtcd();
@@ -47,20 +45,21 @@ t.test('--help on every command, with config options and params as flags', async
   for (const command of ['snapshot', 'restore', 'list', 'verify', 'prune']) t.match(top.stdout, command);
   const help = await agent(['snapshot', '--help']);
   t.equal(help.exitCode, 0);
-  for (const flag of ['--target', '--keys-version', '--etcd-endpoints', '--etcd-ca', '--etcd-cert', '--etcd-key', '--etcdctl-path', '--snapshot-dir']) t.match(help.stdout, flag);
-  // Each command's help names the command and lists its own params and the config options as flags.
+  for (const flag of ['--target', '--keys-version', '--etcd-endpoints', '--etcd-ca', '--etcd-cert', '--etcd-key', '--etcdctl-path', '--etcd-data-dir']) t.match(help.stdout, flag);
+  // Each command's help names the command and lists its own params and the config options it reads as flags
+  // (tests/cli/cli-help.test.ts checks what each leaves out).
   const params: Record<string, string[]> = {
-    restore: ['--source', '--sha256', '--target', '--skip-backup', '--identity-secret', '--restore-pki'],
+    restore: ['--source', '--sha256', '--target', '--skip-backup', '--identity-file', '--restore-pki', '--etcd-endpoints'],
     list: [],
-    verify: ['--source', '--identity-secret'],
-    prune: ['--dry-run'],
+    verify: ['--source', '--identity-file', '--etcd-endpoints'],
+    prune: ['--dry-run', '--snapshot-retention'],
   };
   for (const [command, flags] of Object.entries(params)) {
     const run = await agent([command, '--help']);
     t.equal(run.exitCode, 0, command);
     t.equal(run.stdout.split('\n')[0]?.startsWith(`etcd-agent ${command}`), true, `${command}: ${run.stdout.split('\n')[0]}`);
     const listed = (flag: string): boolean => new RegExp(`^\\s+${flag}\\b`, 'm').test(run.stdout);
-    t.strictSame([...flags, '--etcd-endpoints', '--snapshot-dir'].filter((flag) => !listed(flag)), [], `${command} lists its flags`);
+    t.strictSame([...flags, '--etcd-data-dir', '--snapshot-dir'].filter((flag) => !listed(flag)), [], `${command} lists its flags`);
   }
 });
 
@@ -68,7 +67,7 @@ t.test('an invalid sha256 is a usage error: exit 2 with the exact message, befor
   const run = await agent(['restore', '--sha256', 'xyz', '--source', '/nonexistent/etcd-snapshot.tar.gz', '--etcd-data-dir', '/nonexistent/etcd']);
   t.strictSame(
     { exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr },
-    { exitCode: 2, stdout: '', stderr: 'error: invalid param sha256="xyz": must be 64 hex digits as sha256sum prints them' },
+    { exitCode: 2, stdout: '', stderr: 'error: invalid --sha256 xyz: must be 64 hex digits as sha256sum prints them' },
   );
 });
 

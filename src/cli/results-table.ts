@@ -1,0 +1,26 @@
+// Lays rows out in columns two spaces apart, the first row the heading.
+const columns = (rows: readonly (readonly string[])[]): string => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+};
+
+// The snapshot fields list shows, and their headings, as `k3s etcd-snapshot ls` lays them out.
+const SNAPSHOT_COLUMNS: readonly [string, string][] = [
+  ['name', 'NAME'],
+  ['location', 'LOCATION'],
+  ['size', 'SIZE'],
+  ['created', 'CREATED'],
+  ['trigger', 'TRIGGER'],
+  ['revision', 'REVISION'],
+];
+
+// list's results as a table, one snapshot a row, newest first (the order list gives them).
+export const snapshotTable = (results: Record<string, string>): string => {
+  const count = Number(results.count ?? 0);
+  const rows = Array.from({ length: count }, (_, i) => SNAPSHOT_COLUMNS.map(([field]) => results[`snapshots.${i + 1}.${field}`] ?? ''));
+  return columns([SNAPSHOT_COLUMNS.map(([, heading]) => heading), ...rows]);
+};
+
+// Any other command's results as KEY VALUE rows, in key order; a value of several lines is kept on its row.
+export const keyValueTable = (results: Record<string, string>): string =>
+  columns([['KEY', 'VALUE'], ...Object.keys(results).sort().map((key) => [key, results[key]!.trim().replace(/\s*\n\s*/g, '; ')])]);
