@@ -53,6 +53,9 @@ const etcd3Protos = (assets: RuntimeAsset[]): Plugin => ({
   },
 });
 
+// package.json's version, built into the bundle for --version (a packed charm has no package.json).
+const packageVersion = async (root: string): Promise<string> => String((JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version?: unknown }).version);
+
 // Bundles src/cli/main.ts and every dependency for Node 24: etcd-agent.mjs holds what every command needs, and
 // what only some need (etcd's gRPC client, the AWS SDK, age, the scheduler) sits in chunks loaded on first use,
 // so a hook with nothing to do starts in a fraction of the time one file of everything takes.
@@ -72,7 +75,7 @@ export const bundleAgent = async (root: string): Promise<BundledAgent> => {
     format: 'esm',
     target: 'node24',
     banner: { js: BANNER },
-    define: { __dirname: '__agentDir', __filename: '__agentFilename' },
+    define: { __dirname: '__agentDir', __filename: '__agentFilename', __AGENT_VERSION__: JSON.stringify(await packageVersion(root)) },
     plugins: [etcd3Protos(assets)],
     metafile: true,
     minifySyntax: true,

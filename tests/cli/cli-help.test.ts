@@ -21,6 +21,15 @@ t.test('--version prints package.json\'s version on its own line and exits 0', a
   t.match(version, /^\d+\.\d+\.\d+/);
 });
 
+t.test('--version of the bundle alone, as a packed charm carries it (no package.json beside it)', async (t) => {
+  const { version } = JSON.parse(await readFile(join(CHARM_DIR, 'package.json'), 'utf8')) as { version: string };
+  const copy = await tempDir(t, 'cli-bundle-alone');
+  await cp(join(CHARM_DIR, 'dist', 'agent'), join(copy, 'dist', 'agent'), { recursive: true });
+  for (const file of ['metadata.yaml', 'config.yaml', 'actions.yaml']) await cp(join(CHARM_DIR, file), join(copy, file));
+  const run = await execa(process.execPath, [join(copy, 'dist', 'agent', 'etcd-agent.mjs'), '--version'], { reject: false, cwd: copy });
+  t.strictSame({ exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr }, { exitCode: 0, stdout: version, stderr: '' });
+});
+
 t.test("each command's --help lists only the options it reads, grouped, and no Juju-only one", async (t) => {
   const help = async (command: string): Promise<string> => {
     const run = await runAgent([command, '--help']);
