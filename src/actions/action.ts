@@ -1,5 +1,6 @@
 import type { Clock } from '../clock/clock.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
+import type { Naming } from '../config/naming.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import type { HookTools, Results } from '../juju/hook-tools.ts';
 import type { Logger } from '../log/logger.ts';
@@ -36,6 +37,8 @@ export interface ActionContext {
   // The local and off-unit stores, built once for this run.
   stores: Stores;
   progress(message: string): Promise<void>;
+  // How messages name params, options and actions on this surface.
+  naming: Naming;
   // Byte progress of long steps (save, compress, encrypt, upload), through HookTools.progress.
   meter: StartMeter;
 }

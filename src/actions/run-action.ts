@@ -14,7 +14,7 @@ import type { Place } from './action.ts';
 import { ACTIONS } from './registry.ts';
 import { progressMeters } from '../progress/progress-meter.ts';
 import { validateParams } from './validate-params.ts';
-import type { Naming } from '../config/naming.ts';
+import { jujuNaming, type Naming } from '../config/naming.ts';
 import type { UnitLock } from '../system/unit-lock.ts';
 import type { Stores } from '../store/stores.ts';
 import { RecoveryBlockedError, recoverInterruptedRestore, unitGuard, withUnitLock } from '../engine/unit-guard.ts';
@@ -57,7 +57,7 @@ export const runAction = async (name: string, deps: ActionDeps): Promise<ActionO
     const stores = deps.makeStores(config, tools, deps.place.unit, (m) => log.warn(m));
     // Every action streams archives: the buffer governor keeps memory flat while it does.
     const run = () =>
-      governBuffers(() => action.run({ params, config, tools, log, clock: deps.clock, place: deps.place, service: deps.service, runner: deps.runner, etcd, stores, progress, meter }));
+      governBuffers(() => action.run({ params, config, tools, log, clock: deps.clock, place: deps.place, service: deps.service, runner: deps.runner, etcd, stores, progress, meter, naming: deps.naming ?? jujuNaming }));
     const guard = unitGuard(config, { lock: await deps.makeLock(config), etcd, service: deps.service, clock: deps.clock, progress });
     let results;
     if (action.exclusive) {

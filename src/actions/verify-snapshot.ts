@@ -34,6 +34,7 @@ export const verifySnapshotAction: ActionDefinition = {
       {
         source: String(context.params.source ?? '').trim(),
         snapshotDir: config.snapshotDir,
+        hint: `no source given and no snapshot in ${context.naming.name('option', 'snapshot-dir')} ${config.snapshotDir}; run ${context.naming.action('snapshot')} first or pass ${context.naming.usage('param', 'source', '<path or name>')}`,
         local: context.stores.local(config.snapshotDir),
         remote: () => context.stores.remote(),
         identity: () => context.place.readIdentity(String(context.params['identity-secret'] ?? '')),

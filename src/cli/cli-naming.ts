@@ -23,6 +23,7 @@ export const cliNaming = (sources: Readonly<Record<string, string>>, positional:
       const from = kind === 'option' ? (sources[n] ?? 'the default') : FLAG;
       return `${name(kind, n)} ${shown}${from === FLAG ? '' : from === 'the default' ? ' (the default)' : ` (from ${from})`}`;
     },
+    usage: (kind, n, placeholder) => `${name(kind, n)} ${placeholder}`,
     action: (n) => commands[n] ?? n,
     offers: (_kind, n) => jujuOnlyReason(n) === undefined,
   };

@@ -5,6 +5,8 @@ export interface Naming {
   name(kind: 'param' | 'option', name: string): string;
   // It with the value it got, for `invalid <subject>: why`; secret options show `(hidden)` in place of the value.
   subject(kind: 'param' | 'option', name: string, value: unknown): string;
+  // How to give it a value, in a hint: `source=<path or name>` in Juju, `--source <path or name>` on the CLI.
+  usage(kind: 'param' | 'option', name: string, placeholder: string): string;
   // An action as the operator runs it: `delete-snapshot` in Juju, `delete` on the CLI.
   action(name: string): string;
   // Whether the option can be set on this surface at all (Juju-only ones, such as s3-credentials-secret, cannot on the CLI).
@@ -20,6 +22,7 @@ const shown = (value: unknown): string => JSON.stringify(value) ?? String(value)
 export const jujuNaming: Naming = {
   name: (_kind, name) => name,
   subject: (kind, name, value) => `${kind === 'param' ? 'param' : 'config option'} ${name}=${kind === 'option' && SECRET_OPTIONS.has(name) ? '(hidden)' : shown(value)}`,
+  usage: (_kind, name, placeholder) => `${name}=${placeholder}`,
   action: (name) => name,
   offers: () => true,
 };

@@ -32,6 +32,8 @@ export interface VerifyRequest {
   // '' = the newest snapshot in snapshotDir; else a path, a name list-snapshots shows, or an s3:// URL.
   source: string;
   snapshotDir: string;
+  // The message when there is no source and snapshotDir is empty, in this surface's words.
+  hint?: string | undefined;
   // The store over snapshotDir.
   local: SnapshotStore;
   remote?: (() => Promise<SnapshotStore | undefined>) | undefined;
@@ -105,7 +107,7 @@ export const verifySnapshot = async (deps: VerifyDeps, request: VerifyRequest): 
     const scratchParent = request.scratchParent ?? tmpdir();
     for (const path of await removeLeftovers(scratchParent)) await deps.progress(`removed ${path}, left by a run that died`);
     scratch = await mkdtemp(join(scratchParent, VERIFY_SCRATCH_PREFIX));
-    const source = await resolveVerifySource(request.source, { snapshotDir: request.snapshotDir, local: request.local, remote: request.remote, downloadDir: join(scratch, 'download') });
+    const source = await resolveVerifySource(request.source, { snapshotDir: request.snapshotDir, hint: request.hint, local: request.local, remote: request.remote, downloadDir: join(scratch, 'download') });
     outcome.source = source.url ?? source.path;
     outcome.label = source.label;
     await deps.progress(`checking ${source.label}`);

@@ -7,6 +7,8 @@ import { resolveSource, type ResolvedSource } from './resolve-source.ts';
 // Where verify looks for its source.
 export interface VerifySourceOptions {
   snapshotDir: string;
+  // The message when there is no source and snapshotDir is empty.
+  hint?: string | undefined;
   // The snapshots in snapshotDir (the newest is the default source).
   local: SnapshotStore;
   // The off-unit store, asked for only when a name or s3:// URL needs it.
@@ -23,7 +25,7 @@ export const resolveVerifySource = async (source: string, options: VerifySourceO
   if (source === '') {
     const [newest] = await listSnapshots([options.local]);
     if (!newest) {
-      throw new AgentError(`no source given and no snapshot in snapshot-dir ${options.snapshotDir}; take one with the snapshot action or pass source=<path or name>`);
+      throw new AgentError(options.hint ?? `no source given and no snapshot in snapshot-dir ${options.snapshotDir}; take one with the snapshot action or pass source=<path or name>`);
     }
     return { path: join(options.snapshotDir, newest.name), label: newest.name };
   }

@@ -139,7 +139,7 @@ t.test('no snapshot in snapshot-dir: a clear failure', async (t) => {
   const empty = await tempDir(t, 'verify-empty');
   const { run, results } = await verify(t, { source: '' }, { 'snapshot-dir': empty });
   t.equal(run.status, 'failed');
-  t.match(run.message, `no source given and no snapshot in snapshot-dir ${empty}; take one with the snapshot action`);
+  t.equal(run.message, `no source given and no snapshot in snapshot-dir ${empty}; run snapshot first or pass source=<path or name>`);
   t.equal(results.ok, 'false');
 });
 
