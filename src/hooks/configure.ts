@@ -6,6 +6,7 @@ import type { AgentConfig } from '../config/agent-config.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import type { HookContext } from './hook-context.ts';
 import { removeSchedulerFiles, schedulerFiles, writeSchedulerFiles } from './scheduler-unit.ts';
+import { installEtcd } from './install-etcd.ts';
 import { reportStatus } from './update-status.ts';
 
 // The scheduler runs outside hooks, where secret-get does not work: it gets the secret's keys in its 0600 config file.
@@ -38,6 +39,13 @@ export const configure = async (context: HookContext): Promise<void> => {
     await tools.statusSet('blocked', error instanceof UsageError ? `${error.message}; fix it with juju config` : error.message);
     return;
   }
+  // etcd-install: on install, and on config-changed when it is turned on later.
+  const installed = context.hook === 'install' || context.hook === 'config-changed' ? await installEtcd(context, config) : { kind: 'done' as const };
+  if (installed.kind === 'blocked') {
+    context.log.error(installed.message);
+    await tools.statusSet('blocked', installed.message);
+    return;
+  }
   const { name } = schedulerFiles(context);
   if (!config.snapshotSchedule) {
     if (await service.isActive(name)) await service.disable(name);
@@ -53,5 +61,5 @@ export const configure = async (context: HookContext): Promise<void> => {
     context.log.info(`scheduler service ${name} ${active ? (changed ? 'restarted' : 'running') : 'started'}`);
   }
   // A scheduler (re)started here catches up by itself when the last good snapshot is stale.
-  await reportStatus(context, config, { requestCatchUp: false });
+  await reportStatus(context, config, { requestCatchUp: false, notes: installed.kind === 'note' ? [installed.note] : [] });
 };
