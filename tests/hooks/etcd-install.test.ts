@@ -46,10 +46,11 @@ const bareUnit = async (t: Test, extra: Record<string, unknown> = {}, charmDir =
   };
   const juju = await createJujuSim({ config });
   const systemctl = (args: string[]) => execa(SYSTEMCTL, args, { reject: false, env: { SYSTEMCTL_SIM_DIR: paths.sim, SYSTEMCTL_UNIT_DIR: paths.systemd } });
-  guardPidFile(join(paths.sim, 'etcd.pid'));
+  const service = typeof extra['etcd-service'] === 'string' ? extra['etcd-service'] : 'etcd';
+  for (const unit of new Set(['etcd', service])) guardPidFile(join(paths.sim, `${unit}.pid`));
   t.teardown(async () => {
     await systemctl(['stop', 'etcd-agent-scheduler-etcd-0']);
-    await systemctl(['stop', 'etcd']);
+    await systemctl(['stop', ...new Set(['etcd', service])]);
     await juju.cleanup();
   });
   const env = {
@@ -114,6 +115,25 @@ t.test('install with etcd-install=true and no etcd: apt-get, one member under et
   t.equal(again.exitCode, 0, again.stderr);
   t.equal((await unit.apt.calls()).length, 1, 'a member this charm installed is not installed again');
   t.equal(again.statusHistory.at(-1)?.status, 'active');
+});
+
+t.test('under another etcd-service name, the member the package started as etcd.service is stopped and disabled', async (t) => {
+  const unit = await bareUnit(t, { 'etcd-service': 'etcd-member' });
+  await unit.apt.installEtcdAt(unit.paths.etcdBinary);
+  await unit.apt.startPackageUnit();
+  const run = await unit.hook('install');
+  t.equal(run.exitCode, 0, run.stderr);
+  t.strictSame(await listDir(unit.paths.systemd), ['etcd-member.service']);
+  t.strictSame(
+    (await unit.systemctl(['is-active', 'etcd', 'etcd-member'])).stdout.split('\n'),
+    ['inactive', 'active'],
+    'only the charm\'s member runs',
+  );
+  t.equal((await unit.systemctl(['is-enabled', 'etcd'])).stdout.trim(), 'disabled');
+  t.strictSame(run.logs.filter((l) => l.message.startsWith('stopping and disabling')), [
+    { level: 'INFO', message: 'stopping and disabling etcd.service, the member the etcd-server package started as it was installed (the charm\'s member runs as etcd-member)' },
+  ]);
+  t.strictSame(run.statusHistory.at(-1), { status: 'active', message: 'scheduled snapshots off; no scheduled snapshot yet' });
 });
 
 t.test('an etcd already on the unit is left alone: no apt-get, no unit file, the log and status say so', async (t) => {

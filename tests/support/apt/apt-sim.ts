@@ -16,6 +16,8 @@ export interface AptSim {
   failing(verb: 'install' | 'update', fail: boolean): Promise<void>;
   // Has a successful install of etcd-server put the real etcd binary at path.
   installEtcdAt(path: string): Promise<void>;
+  // Has a successful install of etcd-server start the package's own etcd.service, as its postinst does.
+  startPackageUnit(): Promise<void>;
 }
 
 // The apt-get stand-in over state dir dir.
@@ -29,4 +31,5 @@ export const aptSim = (dir: string): AptSim => ({
     else await rm(file, { force: true });
   },
   installEtcdAt: (path) => writeFile(join(dir, 'etcd-binary'), path),
+  startPackageUnit: () => writeFile(join(dir, 'package-unit'), ''),
 });
