@@ -57,6 +57,8 @@ export const reportStatus = async (context: HookContext, config: AgentConfig, op
     if (!schedulerActive) {
       context.log.warn(`scheduler service ${name} is not running; restarting it`);
       schedulerRestarted = await context.service.enable(name).then(() => true, () => false);
+      // Nobody takes the request while the scheduler cannot start.
+      requested = requested && schedulerRestarted;
     } else if (requested) {
       requested = await context.service.signal(name, 'SIGUSR2').then(
         () => true,

@@ -165,6 +165,14 @@ t.test('a catch-up snapshot is taken by the running scheduler process; update-st
   const saves = (await scheduler.execs()).filter((e) => e.argv.includes('save'));
   t.equal(saves.length, 1, 'the scheduler ran one snapshot save');
   t.strictSame((await hook.execs()).map((e) => e.argv.slice(-2).join(' ')), ['endpoint health'], 'and the hook still none');
+
+  // A scheduler that cannot start takes no request, and the status does not claim one.
+  await unit.systemctl(['stop', UNIT]);
+  await writeFile(join(unit.sim, `${UNIT}.fail-start`), '');
+  await writeFile(join(unit.snapshots, '.etcd-agent-schedule.json'), JSON.stringify({ ...caught, lastRun: old, lastSuccess: old }));
+  const down = await unit.hook('update-status');
+  t.strictSame(down.statusHistory.at(-1), { status: 'blocked', message: 'snapshot scheduler was not running; last snapshot 13h ago (rev 7, 68K)' });
+  t.equal((await hook.execs()).filter((e) => e.argv.includes('save')).length, 0, 'the hook took no snapshot in its place');
 });
 
 t.test('a rotated S3 credential reaches the scheduler through secret-changed', async (t) => {
