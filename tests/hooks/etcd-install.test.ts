@@ -68,7 +68,7 @@ const bareUnit = async (t: Test, extra: Record<string, unknown> = {}, charmDir =
   return { work, paths, apt, config, endpoint, peerUrl, systemctl, hook: (name: string, setup?: SimSetup) => dispatch(`hooks/${name}`, setup), action: dispatch };
 };
 
-t.test('install with etcd-install=true and no etcd: apt-get, one member under etcd.service, healthy; a snapshot works', async (t) => {
+t.test('install with etcd-install=true and no etcd: apt-get, one member under etcd.service, healthy; snapshot and restore work on it', async (t) => {
   const unit = await bareUnit(t);
   await unit.apt.installEtcdAt(unit.paths.etcdBinary);
   const run = await unit.hook('install');
@@ -106,10 +106,20 @@ t.test('install with etcd-install=true and no etcd: apt-get, one member under et
   t.ok((await stat(join(unit.paths.dataDir, 'member'))).isDirectory(), 'the member keeps its data in etcd-data-dir');
   t.strictSame(run.logs.filter((l) => l.message.startsWith('etcd-install')), [{ level: 'INFO', message: `etcd-install: installed etcd-server etcd-client and started member etcd0 as etcd: data in ${unit.paths.dataDir}, clients on ${unit.endpoint}, peers on ${unit.peerUrl}` }]);
 
+  const etcdctl = async (...args: string[]) => (await execa('/usr/bin/etcdctl', [`--endpoints=${unit.endpoint}`, ...args], { env: { ETCDCTL_API: '3' } })).stdout.trim();
+  await etcdctl('put', '/registry/before', 'v1');
   const snapshot = await unit.action('actions/snapshot', { params: { target: unit.paths.snapshots } });
   t.equal(snapshot.status, 'completed', snapshot.message ?? '');
   const archives = (await listDir(unit.paths.snapshots)).filter((n) => /^etcd-snapshot-.*\.tar\.gz$/.test(n));
   t.equal(archives.length, 1, 'the snapshot action saved the installed member');
+
+  // A restore stops, swaps and starts the installed member with the same options.
+  await etcdctl('put', '/registry/after', 'v2');
+  const restore = await unit.action('actions/restore', { params: { source: join(unit.paths.snapshots, archives[0] as string), target: join(unit.work, 'backups') } });
+  t.equal(restore.status, 'completed', restore.message ?? '');
+  t.equal(await etcdctl('get', '--print-value-only', '/registry/before'), 'v1');
+  t.equal(await etcdctl('get', '--print-value-only', '/registry/after'), '', 'the key written after the snapshot is gone');
+  t.equal((await unit.systemctl(['is-active', 'etcd'])).stdout.trim(), 'active');
 
   const again = await unit.hook('config-changed');
   t.equal(again.exitCode, 0, again.stderr);
