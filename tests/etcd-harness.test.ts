@@ -1,11 +1,12 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { runEtcdctl } from './support/etcd/ctl.ts';
 import { isHealthy } from './support/etcd/health.ts';
 import { kubernetesKey, kubernetesValue, seedKubernetesKeys, startCluster, startEtcd } from './support/etcd/server.ts';
-import { installEtcdService } from './support/etcd/service.ts';
+import { installEtcdService, runSystemctl } from './support/etcd/service.ts';
 import { freePorts } from './support/net/ports.ts';
 
 const QUICK = ['--dial-timeout=500ms', '--command-timeout=500ms'];
@@ -124,3 +125,31 @@ t.test('systemctl stand-in runs an etcd unit', async (t) => {
   t.equal(await server.count('/registry/'), 20, 'data intact after a crash');
 });
 
+
+// Polls check every 20 ms for up to 5 s.
+const waitUntil = async (check: () => Promise<boolean>): Promise<void> => {
+  for (let i = 0; i < 250 && !(await check()); i++) await sleep(20);
+};
+
+t.test('systemctl stand-in: kill --kill-who=main signals only the main process; show tells known units from unknown', async (t) => {
+  const simDir = await mkdtemp(join(tmpdir(), 'systemctl-kill-'));
+  t.teardown(() => rm(simDir, { recursive: true, force: true }));
+  const got = join(simDir, 'got-usr2');
+  const childPid = join(simDir, 'child.pid');
+  // The main process traps SIGUSR2 and runs a child that would die of it.
+  const script = `trap 'echo usr2 >> ${got}' USR2; sleep 600 & echo $! > ${childPid}; while :; do sleep 0.05; done`;
+  await writeFile(join(simDir, 'worker.json'), JSON.stringify({ command: ['/bin/sh', '-c', script] }));
+  const systemctl = (args: string[]) => runSystemctl(simDir, args);
+  t.teardown(() => systemctl(['stop', 'worker']));
+  t.match(await systemctl(['kill', '--kill-who=main', '--signal=SIGUSR2', 'worker']), { exitCode: 1, stderr: 'Failed to kill unit worker.service: No main process to kill' });
+  t.match(await systemctl(['start', 'worker']), { exitCode: 0 });
+  await waitUntil(async () => (await readFile(childPid, 'utf8').catch(() => '')).trim() !== '');
+  const child = Number((await readFile(childPid, 'utf8')).trim());
+  t.match(await systemctl(['kill', '--kill-who=main', '--signal=SIGUSR2', 'worker']), { exitCode: 0 });
+  await waitUntil(async () => (await readFile(got, 'utf8').catch(() => '')) !== '');
+  t.equal(await readFile(got, 'utf8'), 'usr2\n', 'the main process got it');
+  t.doesNotThrow(() => process.kill(child, 0), 'the child did not');
+  t.has(await systemctl(['is-active', 'worker']), { exitCode: 0, stdout: 'active' });
+  t.has(await systemctl(['show', '--property=LoadState', '--value', 'worker']), { exitCode: 0, stdout: 'loaded' });
+  t.has(await systemctl(['show', '--property=LoadState', '--value', 'nope']), { exitCode: 0, stdout: 'not-found' });
+});

@@ -1,3 +1,4 @@
+import { memberName } from '../config/member-name.ts';
 import { restoreSnapshot } from '../engine/restore-snapshot.ts';
 import type { Results } from '../juju/hook-tools.ts';
 import type { ActionDefinition } from './action.ts';
@@ -9,7 +10,7 @@ export const restoreAction: ActionDefinition = {
   async run(context) {
     const { config, params, tools } = context;
     const peerUrl = config.etcdPeerUrl || `https://${await tools.privateAddress()}:2380`;
-    const memberName = config.etcdName || context.place.unit.replace(/\//g, '');
+    const member = memberName(config, context.place.unit);
     await tools.statusSet('maintenance', 'restoring etcd from a snapshot');
     try {
       const outcome = await restoreSnapshot(
@@ -24,7 +25,7 @@ export const restoreAction: ActionDefinition = {
           remote: await context.stores.remote(),
           dataDir: config.etcdDataDir,
           serviceName: config.etcdService,
-          memberName,
+          memberName: member,
           peerUrl,
           endpoint: config.etcdEndpoints[0] as string,
           identity: await context.place.readIdentity(String(params['identity-secret'] ?? '')),

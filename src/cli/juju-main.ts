@@ -11,6 +11,7 @@ import { identityFromSecret } from './read-identity.ts';
 // What the Juju entry needs besides the context, tools and charm files.
 export interface JujuDeps extends Omit<ActionDeps, 'tools' | 'log' | 'place' | 'charm'> {
   paths: HostPaths;
+  searchPath: string;
   agent: { node: string; main: string };
 }
 

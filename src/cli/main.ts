@@ -35,6 +35,7 @@ const main = async (): Promise<number> => {
         unitDir: process.env.ETCD_AGENT_SYSTEMD_DIR ?? '/etc/systemd/system',
         stateDir: process.env.ETCD_AGENT_STATE_DIR ?? '/var/lib/etcd-agent',
       },
+      searchPath,
       agent: { node: process.execPath, main: resolve(process.argv[1] ?? '') },
     });
   }

@@ -3,7 +3,7 @@ import type { CharmFiles } from '../charm/charm-files.ts';
 import { normalizeConfig } from '../config/normalize-config.ts';
 import { UsageError, oneLine } from '../errors/agent-error.ts';
 import { createLogger, stderrSink } from '../log/logger.ts';
-import { runScheduler } from '../schedule/scheduler.ts';
+import { runScheduler, type CatchUpSignal } from '../schedule/scheduler.ts';
 import { validateSchedule } from '../policy/cron.ts';
 
 // Outside a hook there is no secret-get: the charm writes resolved credentials into the 0600 config file.
@@ -29,6 +29,21 @@ export const runScheduleCommand = async (config: Record<string, unknown>, charm:
   // removed itself when signal-exit counts the listeners, so the agent would be killed mid-snapshot.
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // SIGUSR2: update-status left a catch-up request (SIGUSR1 would open Node's inspector). Listening from the start
+  // keeps its default action, which ends the process, from firing; one that comes before the scheduler listens is
+  // covered by the scheduler reading the request at start.
+  let onCatchUp: (() => void) | undefined;
+  const onRequest = (): void => {
+    log.info('SIGUSR2 received: looking for a catch-up request');
+    onCatchUp?.();
+  };
+  process.on('SIGUSR2', onRequest);
+  const catchUps: CatchUpSignal = {
+    subscribe(listener) {
+      onCatchUp = listener;
+      return () => void (onCatchUp = undefined);
+    },
+  };
   try {
     const normalized = normalizeConfig(config, charm.options, naming);
     // The scheduler checks its schedules too, in Juju's words; checked here first, they are refused in the CLI's.
@@ -37,7 +52,7 @@ export const runScheduleCommand = async (config: Record<string, unknown>, charm:
     const name = unit ?? hostname();
     const stores = deps.makeStores(normalized, { secretGet: noSecrets }, name, (m) => log.warn(m));
     const parts = { etcd: deps.makeEtcd(normalized), lock: await deps.makeLock(normalized), service: deps.service };
-    await runScheduler({ ...parts, clock: deps.clock, log, unit: name, stores, runner: deps.runner }, normalized, stop.signal);
+    await runScheduler({ ...parts, clock: deps.clock, log, unit: name, stores, runner: deps.runner }, normalized, stop.signal, catchUps);
     return 0;
   } catch (error) {
     log.error(oneLine(error));
@@ -45,6 +60,7 @@ export const runScheduleCommand = async (config: Record<string, unknown>, charm:
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    process.off('SIGUSR2', onRequest);
     await log.flush();
   }
 };

@@ -8,6 +8,8 @@ export interface AgentConfig {
   verifySchedule: string;
   snapshotRetention: number;
   etcdEndpoints: string[];
+  // Install and run one etcd member when the unit has none (principal charm only; false when the option is absent).
+  etcdInstall: boolean;
   etcdCa: string;
   etcdCert: string;
   etcdKey: string;

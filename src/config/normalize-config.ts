@@ -18,6 +18,15 @@ const includePaths = (value: string, defaults: string[], naming: Naming): string
 
 type Raw = Record<string, unknown>;
 
+// What options left unset mean while etcd-install is true: the member the charm installs (Debian's unit name, a
+// data dir of its own, plain http on loopback: there is no CA to sign certificates with).
+export const INSTALLED_ETCD_DEFAULTS: Readonly<Record<string, string>> = {
+  'etcd-service': 'etcd',
+  'etcd-data-dir': '/var/lib/etcd/etcd-agent',
+  'etcd-endpoints': 'http://127.0.0.1:2379',
+  'etcd-peer-url': 'http://127.0.0.1:2380',
+};
+
 // A host name that stays on this machine: localhost, 127.0.0.0/8, ::1.
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 
@@ -28,7 +37,8 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>, nam
   const n = (name: string): string => naming.name('option', name);
   const unknown = Object.keys(raw).filter((k) => !(k in specs));
   if (unknown.length > 0) throw new UsageError(`unknown config option ${unknown.join(', ')}; see config.yaml for the options`);
-  const value = (name: string): unknown => raw[name] ?? specs[name]?.default;
+  let installDefaults: Readonly<Record<string, string>> = {};
+  const value = (name: string): unknown => raw[name] ?? installDefaults[name] ?? specs[name]?.default;
   const str = (name: string): string => {
     const v = value(name) ?? '';
     if (typeof v !== 'string') throw bad(name, v, 'must be a string');
@@ -68,6 +78,9 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>, nam
     }
     return list.map((e) => e.replace(/\/+$/, ''));
   };
+  // An option the charm does not declare (the subordinate has no etcd-install) reads as false.
+  const etcdInstall = bool('etcd-install');
+  if (etcdInstall) installDefaults = INSTALLED_ETCD_DEFAULTS;
   const peerUrl = str('etcd-peer-url');
   if (peerUrl && !/^https?:\/\/[^/\s]+:\d+$/.test(peerUrl)) throw bad('etcd-peer-url', peerUrl, 'must look like https://10.0.0.5:2380');
   const etcdEndpoints = endpoints('etcd-endpoints');
@@ -104,6 +117,7 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>, nam
     verifySchedule: str('verify-schedule'),
     snapshotRetention: int('snapshot-retention', 1),
     etcdEndpoints,
+    etcdInstall,
     etcdCa: absPath('etcd-ca', true),
     etcdCert: absPath('etcd-cert', true),
     etcdKey: absPath('etcd-key', true),

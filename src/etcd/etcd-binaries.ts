@@ -36,6 +36,12 @@ const isSnapLauncher = (path: string): boolean => {
   }
 };
 
+// The etcd server binary etcd-path names (when it exists), else the snap's, else etcd on PATH; undefined when none is.
+export const findEtcdServer = (config: { etcdPath: string }, searchPath: string): string | undefined => {
+  if (config.etcdPath) return executable(config.etcdPath) ? config.etcdPath : undefined;
+  return executable(SNAP_ETCD) ? SNAP_ETCD : onPath('etcd', searchPath);
+};
+
 // The etcd server binary for throwaway members: etcd-path, else the snap's binary, else PATH.
 // Refuses a snap launcher, which would start the unit's real member instead of a throwaway one.
 export const resolveEtcdServer = (config: { etcdPath: string }, searchPath: string): string => {

@@ -1,10 +1,12 @@
 import { normalizeConfig } from '../config/normalize-config.ts';
 import { AgentError, UsageError } from '../errors/agent-error.ts';
 import { validateSchedule } from '../policy/cron.ts';
+import { prepareDir } from '../engine/prepare-dir.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import type { HookContext } from './hook-context.ts';
 import { removeSchedulerFiles, schedulerFiles, writeSchedulerFiles } from './scheduler-unit.ts';
+import { installEtcd } from './install-etcd.ts';
 import { reportStatus } from './update-status.ts';
 
 // The scheduler runs outside hooks, where secret-get does not work: it gets the secret's keys in its 0600 config file.
@@ -29,10 +31,19 @@ export const configure = async (context: HookContext): Promise<void> => {
     if (config.snapshotSchedule) validateSchedule(config.snapshotSchedule, config.snapshotTimezone);
     if (config.verifySchedule) validateSchedule(config.verifySchedule, config.snapshotTimezone, 'verify-schedule');
     serviceConfig = await withResolvedCredentials(raw, config, tools);
+    // The scheduler may write only in directories that exist when it starts (ReadWritePaths=).
+    if (config.snapshotSchedule) await prepareDir(config.snapshotDir, 'snapshot-dir');
   } catch (error) {
     if (!(error instanceof AgentError)) throw error;
     context.log.warn(error.message);
     await tools.statusSet('blocked', error instanceof UsageError ? `${error.message}; fix it with juju config` : error.message);
+    return;
+  }
+  // etcd-install: on install, and on config-changed when it is turned on later.
+  const installed = context.hook === 'install' || context.hook === 'config-changed' ? await installEtcd(context, config) : { kind: 'done' as const };
+  if (installed.kind === 'blocked') {
+    context.log.error(installed.message);
+    await tools.statusSet('blocked', installed.message);
     return;
   }
   const { name } = schedulerFiles(context);
@@ -42,12 +53,13 @@ export const configure = async (context: HookContext): Promise<void> => {
     await service.daemonReload();
     context.log.info('snapshot-schedule is empty: scheduled snapshots are off');
   } else {
-    const changed = await writeSchedulerFiles(context, serviceConfig);
+    const changed = await writeSchedulerFiles(context, config, serviceConfig);
     await service.daemonReload();
     const active = await service.isActive(name);
     if (active && (changed || context.hook === 'upgrade-charm')) await service.restart(name);
     else if (!active) await service.enable(name);
     context.log.info(`scheduler service ${name} ${active ? (changed ? 'restarted' : 'running') : 'started'}`);
   }
-  await reportStatus(context, config, { catchUp: false });
+  // A scheduler (re)started here catches up by itself when the last good snapshot is stale.
+  await reportStatus(context, config, { requestCatchUp: false, notes: installed.kind === 'note' ? [installed.note] : [] });
 };

@@ -4,6 +4,7 @@ import type { AgentConfig } from '../config/agent-config.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import type { Logger } from '../log/logger.ts';
+import type { CommandRunner } from '../process/command-runner.ts';
 import type { ServiceManager } from '../system/service-manager.ts';
 import type { UnitLock } from '../system/unit-lock.ts';
 import type { Stores } from '../store/stores.ts';
@@ -25,6 +26,10 @@ export interface HookContext {
   charm: CharmFiles;
   clock: Clock;
   service: ServiceManager;
+  // Starts commands (apt-get when etcd-install installs etcd).
+  runner: CommandRunner;
+  // The PATH programs are looked up on (where etcd-install finds an etcd server binary).
+  searchPath: string;
   paths: HostPaths;
   // The runtime and entry script the scheduler service runs (the ones running this hook).
   agent: { node: string; main: string };

@@ -1,6 +1,7 @@
 import { loadYaml } from '../format/yaml.ts';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import type { AgentConfig } from '../config/agent-config.ts';
 import { writeTextAtomically } from '../fs/atomic-file.ts';
 import type { HookContext } from './hook-context.ts';
 
@@ -13,8 +14,17 @@ export const schedulerFiles = (context: Pick<HookContext, 'unit' | 'paths'>): { 
   return { name, unitFile: join(context.paths.unitDir, `${name}.service`), configFile: join(context.paths.stateDir, context.unit.replace(/\//g, '-'), 'config.yaml') };
 };
 
-// The systemd unit that runs `etcd-agent schedule` with the charm's config file.
-export const renderSchedulerUnit = (context: Pick<HookContext, 'unit' | 'agent'>, configFile: string): string =>
+// Where the scheduler writes, and nothing else (ProtectSystem=strict makes the rest read-only): the snapshot dir
+// (archives, their scratch, the schedule state, catch-up requests); the data dir's parent (the unit's lock, settling
+// a restore a dead run left: the journal, the swapped data dirs, their scratch); /run/lock (the lock's fallback when
+// that parent cannot be written, the same fallback hooks and actions take). Restore drills use the private /tmp.
+// Each is optional ("-"): a missing one does not stop the service, and the run that needs it names it.
+export const schedulerWritePaths = (config: Pick<AgentConfig, 'snapshotDir' | 'etcdDataDir'>): string[] => [...new Set([config.snapshotDir, dirname(config.etcdDataDir), '/run/lock'])];
+
+// The systemd unit that runs `etcd-agent schedule` with the charm's config file, sandboxed: it reads the whole
+// system (etcd's certificates, the S3 CA, its config file) but writes only schedulerWritePaths, and yields CPU and
+// disk to etcd.
+export const renderSchedulerUnit = (context: Pick<HookContext, 'unit' | 'agent'>, configFile: string, config: Pick<AgentConfig, 'snapshotDir' | 'etcdDataDir'>): string =>
   [
     '[Unit]',
     `Description=Scheduled etcd snapshots for ${context.unit} (etcd-agent)`,
@@ -27,6 +37,25 @@ export const renderSchedulerUnit = (context: Pick<HookContext, 'unit' | 'agent'>
     'RestartSec=30',
     'KillSignal=SIGTERM',
     'TimeoutStopSec=30',
+    'Nice=10',
+    'IOSchedulingClass=idle',
+    'ProtectSystem=strict',
+    `ReadWritePaths=${schedulerWritePaths(config).map((path) => `-${path}`).join(' ')}`,
+    'ProtectHome=read-only',
+    'PrivateTmp=yes',
+    'PrivateDevices=yes',
+    'NoNewPrivileges=yes',
+    'ProtectKernelTunables=yes',
+    'ProtectKernelModules=yes',
+    'ProtectKernelLogs=yes',
+    'ProtectControlGroups=yes',
+    'ProtectClock=yes',
+    'ProtectHostname=yes',
+    'RestrictSUIDSGID=yes',
+    'RestrictRealtime=yes',
+    'RestrictNamespaces=yes',
+    'LockPersonality=yes',
+    'SystemCallArchitectures=native',
     '',
     '[Install]',
     'WantedBy=multi-user.target',
@@ -36,11 +65,11 @@ export const renderSchedulerUnit = (context: Pick<HookContext, 'unit' | 'agent'>
 const readOrEmpty = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '');
 
 // Writes the config file (0600: it may hold credentials) and the unit file; true when either changed.
-export const writeSchedulerFiles = async (context: Pick<HookContext, 'unit' | 'paths' | 'agent'>, rawConfig: Record<string, unknown>): Promise<boolean> => {
+export const writeSchedulerFiles = async (context: Pick<HookContext, 'unit' | 'paths' | 'agent'>, agentConfig: Pick<AgentConfig, 'snapshotDir' | 'etcdDataDir'>, rawConfig: Record<string, unknown>): Promise<boolean> => {
   const files = schedulerFiles(context);
   const { stringify } = await loadYaml();
   const config = stringify(rawConfig);
-  const unit = renderSchedulerUnit(context, files.configFile);
+  const unit = renderSchedulerUnit(context, files.configFile, agentConfig);
   const changed = (await readOrEmpty(files.configFile)) !== config || (await readOrEmpty(files.unitFile)) !== unit;
   await mkdir(join(files.configFile, '..'), { recursive: true, mode: 0o700 });
   await mkdir(context.paths.unitDir, { recursive: true });

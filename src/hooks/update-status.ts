@@ -3,8 +3,8 @@ import { normalizeConfig } from '../config/normalize-config.ts';
 import { UsageError, oneLine } from '../errors/agent-error.ts';
 import { schedulePeriodMs } from '../policy/cron.ts';
 import { describeStatus } from '../policy/describe-status.ts';
-import { runScheduledSnapshot } from '../schedule/run-scheduled.ts';
-import { readScheduleState, recordRun } from '../state/schedule-state.ts';
+import { requestCatchUp } from '../state/catch-up-request.ts';
+import { readScheduleState } from '../state/schedule-state.ts';
 import type { HookContext } from './hook-context.ts';
 import { schedulerFiles } from './scheduler-unit.ts';
 
@@ -19,12 +19,37 @@ const etcdProblem = async (context: HookContext, config: AgentConfig): Promise<s
   }
 };
 
-// Sets the unit's status from etcd's health and the scheduler's state; restarts a scheduler that is not running
-// and, when asked, takes a catch-up snapshot if the last good one is older than two periods. Never active while
-// etcd is down.
-export const reportStatus = async (context: HookContext, config: AgentConfig, options: { catchUp: boolean }): Promise<void> => {
+// Leaves a catch-up request for the scheduler; false (and a warning) when the snapshot dir cannot take it.
+const leaveRequest = (context: HookContext, dir: string): Promise<boolean> =>
+  requestCatchUp(dir, { requested: context.clock.now().toISOString(), by: `update-status of ${context.unit}` }).then(
+    () => true,
+    (error: unknown) => {
+      context.log.warn(`cannot leave a catch-up request in ${dir}: ${oneLine(error)}`);
+      return false;
+    },
+  );
+
+// Sets the unit's status from etcd's health and the scheduler's state; restarts a scheduler that is not running.
+// With requestCatchUp, when the last good snapshot is older than two periods, it asks the scheduler for a catch-up
+// snapshot (a request file, then SIGUSR2; a restarted scheduler reads the request as it starts) and never takes
+// one itself: Juju runs one hook at a time, and a snapshot may take minutes. Never active while etcd is down.
+export const reportStatus = async (context: HookContext, config: AgentConfig, options: { requestCatchUp: boolean; notes?: string[] }): Promise<void> => {
   const { name } = schedulerFiles(context);
   const problem = await etcdProblem(context, config);
+  const now = context.clock.now();
+  const state = await readScheduleState(config.snapshotDir);
+  const verdict = (schedulerActive: boolean, schedulerRestarted: boolean) =>
+    describeStatus({
+      schedule: config.snapshotSchedule,
+      state,
+      schedulerActive,
+      schedulerRestarted,
+      now,
+      periodMs: config.snapshotSchedule ? schedulePeriodMs(config.snapshotSchedule, config.snapshotTimezone, now) : 0,
+    });
+  const wanted = options.requestCatchUp && config.snapshotSchedule !== '' && problem === undefined && verdict(true, false).catchUp;
+  // The request is left before a restart, so the new scheduler finds it when it starts.
+  let requested = wanted && (await leaveRequest(context, config.snapshotDir));
   let schedulerActive = true;
   let schedulerRestarted = false;
   if (config.snapshotSchedule) {
@@ -32,33 +57,25 @@ export const reportStatus = async (context: HookContext, config: AgentConfig, op
     if (!schedulerActive) {
       context.log.warn(`scheduler service ${name} is not running; restarting it`);
       schedulerRestarted = await context.service.enable(name).then(() => true, () => false);
+      // Nobody takes the request while the scheduler cannot start.
+      requested = requested && schedulerRestarted;
+    } else if (requested) {
+      requested = await context.service.signal(name, 'SIGUSR2').then(
+        () => true,
+        (error: unknown) => {
+          context.log.warn(`cannot ask ${name} for a catch-up snapshot: ${oneLine(error)}`);
+          return false;
+        },
+      );
     }
   }
-  const verdict = () =>
-    readScheduleState(config.snapshotDir).then((state) =>
-      describeStatus({
-        schedule: config.snapshotSchedule,
-        state,
-        schedulerActive,
-        schedulerRestarted,
-        now: context.clock.now(),
-        periodMs: config.snapshotSchedule ? schedulePeriodMs(config.snapshotSchedule, config.snapshotTimezone, context.clock.now()) : 0,
-      }),
-    );
-  let result = await verdict();
-  if (options.catchUp && result.catchUp && problem === undefined) {
-    context.log.info('the last good scheduled snapshot is older than two periods; taking a catch-up snapshot');
-    await context.tools.statusSet('maintenance', 'taking a catch-up snapshot');
-    const stores = context.makeStores(config, context.tools, context.unit, (m) => context.log.warn(m));
-    const parts = { etcd: context.makeEtcd(config), lock: await context.makeLock(config), service: context.service };
-    const record = await runScheduledSnapshot({ ...parts, clock: context.clock, log: context.log, unit: context.unit, stores }, config, { lockWaitMs: 0 });
-    if (record.outcome !== 'skipped') await recordRun(config.snapshotDir, { ...record, catchUp: true });
-    result = await verdict();
-  }
+  if (requested) context.log.info(`the last good scheduled snapshot is older than two periods; asked ${name} for a catch-up snapshot`);
+  const result = verdict(schedulerActive, schedulerRestarted);
+  const asked = requested ? 'catch-up snapshot requested' : undefined;
   // S3 with no recipients blocks the unit until the operator encrypts or says unencrypted copies are fine.
   const policy = unencryptedUploadProblem(config);
   const inClear = config.s3?.allowUnencrypted === true && config.encryptionRecipients.length === 0 ? 'off-site copies are not encrypted (s3-allow-unencrypted=true)' : undefined;
-  const notes = [context.recovered, problem, policy, result.message, inClear].filter((part) => part !== undefined);
+  const notes = [context.recovered, ...(options.notes ?? []), problem, policy, result.message, asked, inClear].filter((part) => part !== undefined);
   await context.tools.statusSet(problem === undefined && policy === undefined ? result.status : 'blocked', notes.join('; '));
 };
 
@@ -72,5 +89,5 @@ export const updateStatus = async (context: HookContext): Promise<void> => {
     await context.tools.statusSet('blocked', `${error.message}; fix it with juju config`);
     return;
   }
-  await reportStatus(context, config, { catchUp: true });
+  await reportStatus(context, config, { requestCatchUp: true });
 };

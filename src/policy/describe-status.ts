@@ -23,6 +23,12 @@ export interface StatusInput {
 const describeRun = (run: RunRecord, now: Date): string =>
   `last snapshot ${formatAge(now.getTime() - Date.parse(run.finished))} ago (rev ${run.revision ?? '?'}, ${run.diskBytes === undefined ? '?' : humanSize(run.diskBytes)})`;
 
+// True when the last good scheduled snapshot (or, with none yet, the scheduler's start) is older than two periods.
+export const snapshotStale = (state: ScheduleState, periodMs: number, now: Date): boolean => {
+  const since = state.lastSuccess?.finished ?? state.started;
+  return since !== undefined && periodMs > 0 && now.getTime() - Date.parse(since) > 2 * periodMs;
+};
+
 // Draws the unit's status from the scheduler's state: fresh, stale (catch up), failed or not running.
 export const describeStatus = (input: StatusInput): StatusVerdict => {
   const { state, now } = input;
@@ -34,8 +40,7 @@ export const describeStatus = (input: StatusInput): StatusVerdict => {
   if (state.lastRun?.outcome === 'failed') {
     return { status: 'blocked', message: `last scheduled snapshot failed ${formatAge(now.getTime() - Date.parse(state.lastRun.finished))} ago: ${state.lastRun.error ?? 'unknown error'}`, catchUp: false };
   }
-  const since = state.lastSuccess?.finished ?? state.started;
-  const stale = since !== undefined && input.periodMs > 0 && now.getTime() - Date.parse(since) > 2 * input.periodMs;
+  const stale = snapshotStale(state, input.periodMs, now);
   const drill = state.lastDrill;
   if (drill?.outcome === 'failed') {
     return { status: 'blocked', message: `restore drill failed ${formatAge(now.getTime() - Date.parse(drill.finished))} ago: ${drill.reason ?? 'unknown error'}`, catchUp: stale };

@@ -8,7 +8,16 @@ import { recoverInterruptedRestore } from '../engine/unit-guard.ts';
 import { removeLeftovers } from '../engine/leftovers.ts';
 import { dirname } from 'node:path';
 import { runDrill, type DrillDeps } from './run-drill.ts';
-import { recordRun, updateScheduleState } from '../state/schedule-state.ts';
+import { readScheduleState, recordRun, updateScheduleState } from '../state/schedule-state.ts';
+import { schedulePeriodMs } from '../policy/cron.ts';
+import { snapshotStale } from '../policy/describe-status.ts';
+import { takeCatchUpRequest } from '../state/catch-up-request.ts';
+
+// How the scheduler hears that update-status left a catch-up request (SIGUSR2 from the hook); returns how to stop
+// listening.
+export interface CatchUpSignal {
+  subscribe(listener: () => void): () => void;
+}
 
 // At start: settles a restore a dead run left unfinished, and removes what dead runs left in the snapshot dir and
 // beside the data dir.
@@ -23,24 +32,35 @@ const startClean = async (deps: DrillDeps, config: AgentConfig): Promise<void> =
 
 // Runs scheduled snapshots until signal aborts; a run never overlaps the previous one, and an abort
 // interrupts a running snapshot, which removes what it wrote.
-export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal: AbortSignal): Promise<void> => {
+// A catch-up snapshot runs here, in the scheduler, never in a hook: at start when the last good snapshot is older
+// than two periods or a request is pending, and whenever catchUps fires with a request pending.
+export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal: AbortSignal, catchUps?: CatchUpSignal): Promise<void> => {
   if (!config.snapshotSchedule) throw new AgentError('snapshot-schedule is empty, so there is nothing to schedule; set it to a cron expression such as "0 */6 * * *"');
   validateSchedule(config.snapshotSchedule, config.snapshotTimezone);
   if (config.verifySchedule) validateSchedule(config.verifySchedule, config.snapshotTimezone, 'verify-schedule');
   await prepareDir(config.snapshotDir, 'snapshot-dir');
   const dir = config.snapshotDir;
   await startClean(deps, config);
+  const periodMs = schedulePeriodMs(config.snapshotSchedule, config.snapshotTimezone, deps.clock.now());
+  const staleAtStart = snapshotStale(await readScheduleState(dir), periodMs, deps.clock.now());
   let writes: Promise<unknown> = updateScheduleState(dir, (state) => {
     Object.assign(state, { schedule: config.snapshotSchedule, timezone: config.snapshotTimezone, pid: process.pid, started: deps.clock.now().toISOString(), skippedOverlaps: 0 });
   });
   const write = (work: () => Promise<unknown>): void => {
     writes = writes.then(work).catch((e: unknown) => deps.log.error(`cannot write the schedule state in ${dir}: ${oneLine(e)}`));
   };
+  // Scheduled runs and catch-ups take turns, so a catch-up sees the state the run before it recorded.
+  let queue: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const turn = queue.then(work);
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
   let running: Promise<unknown> = Promise.resolve();
   const task = cron.schedule(
     config.snapshotSchedule,
     () => {
-      running = runScheduledSnapshot(deps, config, { signal }).then((record) => write(() => recordRun(dir, record)));
+      running = inTurn(() => runScheduledSnapshot(deps, config, { signal })).then((record) => write(() => recordRun(dir, record)));
       return running;
     },
     { timezone: config.snapshotTimezone, noOverlap: true, name: 'etcd-snapshot', suppressMissedWarning: true },
@@ -60,16 +80,40 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
         { timezone: config.snapshotTimezone, noOverlap: true, name: 'etcd-drill', suppressMissedWarning: true },
       )
     : undefined;
+  // due: the snapshot is stale already (at start); otherwise only a pending request that is still stale runs.
+  const catchUp = (due: boolean): Promise<void> =>
+    inTurn(async () => {
+      if (signal.aborted) return;
+      const request = await takeCatchUpRequest(dir);
+      if (!due && request === undefined) return;
+      await writes;
+      const stale = snapshotStale(await readScheduleState(dir), periodMs, deps.clock.now());
+      const asked = request ? ` (requested by ${request.by} at ${request.requested})` : '';
+      if (!due && !stale) {
+        deps.log.info(`catch-up snapshot${asked} not needed: the last good snapshot is recent`);
+        return;
+      }
+      deps.log.info(`the last good scheduled snapshot is older than two periods; taking a catch-up snapshot${asked}`);
+      const record = await runScheduledSnapshot(deps, config, { signal });
+      if (record.outcome !== 'skipped') write(() => recordRun(dir, { ...record, catchUp: true }));
+      await writes;
+    });
+  let catchingUp = catchUp(staleAtStart);
+  const unsubscribe = catchUps?.subscribe(() => {
+    if (!signal.aborted) catchingUp = catchUp(false);
+  });
   deps.log.info(`scheduler started: "${config.snapshotSchedule}" (${config.snapshotTimezone}), snapshots in ${dir}, keeping ${config.snapshotRetention}${config.verifySchedule ? `, restore drills "${config.verifySchedule}"` : ''}`);
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  unsubscribe?.();
   await task.stop();
   await task.destroy();
   await drills?.stop();
   await drills?.destroy();
   await running;
+  await catchingUp;
   await drilling;
   await writes;
   deps.log.info('scheduler stopped');

@@ -62,7 +62,7 @@ export const updateScheduleState = async (dir: string, change: (state: ScheduleS
   return state;
 };
 
-// Records a finished run unless a newer one is already recorded (the scheduler and a catch-up may both write).
+// Records a finished run unless a newer one is already recorded (only the scheduler writes: its runs and catch-ups).
 export const recordRun = (dir: string, record: RunRecord): Promise<ScheduleState> =>
   updateScheduleState(dir, (state) => {
     if (!state.lastRun || state.lastRun.finished <= record.finished) state.lastRun = record;

@@ -12,6 +12,10 @@ export interface ServiceManager {
   // disable --now: stop now and not at boot.
   disable(unit: string): Promise<void>;
   daemonReload(): Promise<void>;
+  // Sends a signal to the unit's main process only (not etcdctl or etcd it started); fails when it is not running.
+  signal(unit: string, signal: NodeJS.Signals): Promise<void>;
+  // Whether systemd knows the unit at all (a unit file exists for it), running or not.
+  isKnown(unit: string): Promise<boolean>;
 }
 
 const TIMEOUT_MS = 120_000;
@@ -33,6 +37,17 @@ export const systemctl = (runner: CommandRunner): ServiceManager => {
     enable: (unit) => run('enable', '--now', unit),
     disable: (unit) => run('disable', '--now', unit),
     daemonReload: () => run('daemon-reload'),
+    // --kill-who, not --kill-whom: systemd 252 renamed it and kept the old name, which 249 (Ubuntu 22.04) needs.
+    signal: (unit, signal) => run('kill', '--kill-who=main', `--signal=${signal}`, unit),
+    async isKnown(unit) {
+      try {
+        const { stdout } = await runner.run('systemctl', ['show', '--property=LoadState', '--value', unit], { timeoutMs: TIMEOUT_MS });
+        return stdout.trim() !== 'not-found';
+      } catch (error) {
+        const reason = error instanceof CommandError ? error.reason : String(error);
+        throw new AgentError(`systemctl show --property=LoadState --value ${unit} failed: ${reason}`);
+      }
+    },
     async isActive(unit) {
       try {
         const { stdout } = await runner.run('systemctl', ['is-active', unit], { timeoutMs: TIMEOUT_MS });

@@ -61,3 +61,19 @@ t.test('security defaults: the private key only into encrypted archives, plain h
   });
   t.equal(normalizeConfig({ ...s3, 's3-endpoint': 'http://10.0.0.5:9000', 's3-allow-http': true }, options).s3?.allowHttp, true);
 });
+
+t.test('etcd-install: off by default and when the charm has no such option; while on, unset options name the installed member', async (t) => {
+  t.equal(normalizeConfig({}, options).etcdInstall, false);
+  const { 'etcd-install': _dropped, ...subordinate } = options;
+  t.equal(_dropped?.type, 'boolean');
+  t.equal(normalizeConfig({}, subordinate).etcdInstall, false, 'absent from the options reads as false');
+  t.throws(() => normalizeConfig({ 'etcd-install': true }, subordinate), { name: 'UsageError', message: 'unknown config option etcd-install; see config.yaml for the options' });
+  const on = normalizeConfig({ 'etcd-install': true }, options);
+  t.strictSame(
+    { install: on.etcdInstall, service: on.etcdService, dataDir: on.etcdDataDir, endpoints: on.etcdEndpoints, peer: on.etcdPeerUrl, includePaths: on.includePaths },
+    { install: true, service: 'etcd', dataDir: '/var/lib/etcd/etcd-agent', endpoints: ['http://127.0.0.1:2379'], peer: 'http://127.0.0.1:2380', includePaths: [] },
+  );
+  const set = normalizeConfig({ 'etcd-install': 'true', 'etcd-service': 'etcd-member', 'etcd-endpoints': 'http://127.0.0.1:12379' }, options);
+  t.strictSame([set.etcdService, set.etcdEndpoints, set.etcdDataDir], ['etcd-member', ['http://127.0.0.1:12379'], '/var/lib/etcd/etcd-agent'], 'options that are set win');
+  t.throws(() => normalizeConfig({ 'etcd-install': 'yes' }, options), { name: 'UsageError', message: 'invalid config option etcd-install="yes": must be true or false' });
+});

@@ -8,6 +8,8 @@ export type Failing = 'never' | 'once' | 'always';
 export interface FakeServiceOptions {
   // Units active at the start.
   active?: string[];
+  // Units systemd knows besides the active ones (isKnown).
+  known?: string[];
   // stop resolves but the unit stays active (a unit that ignores SIGTERM, a restart policy that brings it back).
   stopDoesNotStop?: boolean;
   // stop rejects as systemctl does and the unit stays active.
@@ -75,6 +77,14 @@ export const fakeService = (options: FakeServiceOptions = {}): FakeService => {
     },
     async daemonReload() {
       calls.push('daemon-reload');
+    },
+    async signal(unit, signal) {
+      calls.push(`kill ${signal} ${unit}`);
+      if (!active.has(unit)) throw new AgentError(`systemctl kill --kill-who=main --signal=${signal} ${unit} failed: No main process to kill`);
+    },
+    async isKnown(unit) {
+      calls.push(`show ${unit}`);
+      return active.has(unit) || (options.known ?? []).includes(unit);
     },
   };
 };

@@ -8,7 +8,8 @@ import { installEtcdService, SYSTEMCTL, SYSTEMCTL_DIR } from '../support/etcd/se
 import { createJujuSim, runDispatch, type SimSetup } from '../support/juju/sim.ts';
 import { CHARM_DIR, configFor } from '../support/juju/charm-run.ts';
 import { listDir, tempDir } from '../support/files/dirs.ts';
-import { readState, waitFor } from '../support/juju/agent-process.ts';
+import { readState, waitFor, waitForCatchUp } from '../support/juju/agent-process.ts';
+import { execRecorder } from '../support/etcd/exec-recorder.ts';
 
 const UNIT = 'etcd-agent-scheduler-etcd-0';
 const etcd = await startEtcd();
@@ -121,17 +122,57 @@ t.test('update-status: fresh, failed, not running, stale with a catch-up', async
   const down = await unit.hook('update-status');
   t.match(down.statusHistory.at(-1), { status: 'blocked', message: /^snapshot scheduler was not running \(restarted it\)/ });
   t.equal((await unit.systemctl(['is-active', UNIT])).stdout.trim(), 'active', 'update-status restarted the scheduler');
-  await waitFor('the restarted scheduler to record its start', async () => ((await readState(unit.snapshots))?.pid ? true : undefined));
+  // The restarted scheduler records its start: wait for its own pid, so the stale state below is not overwritten
+  // by that start record (the race that made this test flaky).
+  await waitFor('the restarted scheduler to record its start', async () => ((await readState(unit.snapshots))?.pid !== base.pid ? true : undefined));
 
   const old = { ...good, finished: ago(13 * 3600_000) };
-  await writeFile(stateFile, JSON.stringify({ ...base, lastRun: old, lastSuccess: old }));
+  const restarted = await readState(unit.snapshots);
+  await writeFile(stateFile, JSON.stringify({ ...restarted, lastRun: old, lastSuccess: old, lastDrill: undefined }));
   const stale = await unit.hook('update-status');
   t.equal(stale.exitCode, 0, stale.stderr);
-  t.same(stale.statusHistory.slice(-2).map((s) => s.status), ['maintenance', 'active']);
-  t.match(stale.statusHistory.at(-1)?.message, /^last snapshot \d+s ago \(rev \d+, [\d.]+K\)$/);
-  const state = await readState(unit.snapshots);
+  t.strictSame(stale.statusHistory.slice(-1), [{ status: 'active', message: 'last snapshot 13h ago (rev 42, 68K); catch-up snapshot requested' }], 'the hook asks, and takes no snapshot');
+  t.match(await unit.calls(), new RegExp(`kill --kill-who=main --signal=SIGUSR2 ${UNIT}`));
+  const state = await waitForCatchUp(unit.snapshots);
   t.match(state, { lastSuccess: { catchUp: true, outcome: 'ok' } });
   t.ok((await listDir(unit.snapshots)).some((n) => /^etcd-snapshot-.*\.tar\.gz$/.test(n)), 'a catch-up snapshot was taken');
+  t.notOk((await listDir(unit.snapshots)).includes('.etcd-agent-catch-up-request.json'), 'the scheduler took the request');
+  const after = await unit.hook('update-status');
+  t.match(after.statusHistory.at(-1), { status: 'active', message: /^last snapshot \d+s ago \(rev \d+, [\d.]+K\)$/ });
+});
+
+t.test('a catch-up snapshot is taken by the running scheduler process; update-status runs no snapshot save', async (t) => {
+  // Two recorders tell the processes apart: the scheduler runs the etcdctl its config file named at install, the
+  // update-status hook the one the charm config names by then.
+  const work = await tempDir(t, 'catch-up-execs');
+  const scheduler = execRecorder(join(work, 'scheduler'));
+  const hook = execRecorder(join(work, 'hook'));
+  const unit = await hookUnit(t, { 'snapshot-schedule': '0 */6 * * *', 'etcdctl-path': await scheduler.wrap('/usr/bin/etcdctl') });
+  t.equal((await unit.hook('install')).exitCode, 0);
+  const started = await waitFor('the scheduler to record its start', async () => ((await readState(unit.snapshots))?.pid ? await readState(unit.snapshots) : undefined));
+  const old = { started: new Date(Date.now() - 13 * 3600_000 - 60_000).toISOString(), finished: new Date(Date.now() - 13 * 3600_000).toISOString(), outcome: 'ok', revision: 7, diskBytes: 69632 };
+  await writeFile(join(unit.snapshots, '.etcd-agent-schedule.json'), JSON.stringify({ ...started, lastRun: old, lastSuccess: old }));
+
+  const hookConfig = configFor(etcd, { 'snapshot-dir': unit.snapshots, 'snapshot-schedule': '0 */6 * * *', 'etcdctl-path': await hook.wrap('/usr/bin/etcdctl') });
+  const run = await unit.hook('update-status', { config: hookConfig });
+  t.equal(run.exitCode, 0, run.stderr);
+  t.strictSame(run.statusHistory.at(-1), { status: 'active', message: 'last snapshot 13h ago (rev 7, 68K); catch-up snapshot requested' });
+  const hookExecs = (await hook.execs()).map((e) => e.argv.slice(-2).join(' '));
+  t.strictSame(hookExecs, ['endpoint health'], 'the hook asked etcd for its health and ran nothing else');
+
+  const caught = await waitForCatchUp(unit.snapshots);
+  t.match(caught, { pid: started?.pid, lastSuccess: { catchUp: true, outcome: 'ok' } }, 'the scheduler that was running took it, without a restart');
+  const saves = (await scheduler.execs()).filter((e) => e.argv.includes('save'));
+  t.equal(saves.length, 1, 'the scheduler ran one snapshot save');
+  t.strictSame((await hook.execs()).map((e) => e.argv.slice(-2).join(' ')), ['endpoint health'], 'and the hook still none');
+
+  // A scheduler that cannot start takes no request, and the status does not claim one.
+  await unit.systemctl(['stop', UNIT]);
+  await writeFile(join(unit.sim, `${UNIT}.fail-start`), '');
+  await writeFile(join(unit.snapshots, '.etcd-agent-schedule.json'), JSON.stringify({ ...caught, lastRun: old, lastSuccess: old }));
+  const down = await unit.hook('update-status');
+  t.strictSame(down.statusHistory.at(-1), { status: 'blocked', message: 'snapshot scheduler was not running; last snapshot 13h ago (rev 7, 68K)' });
+  t.equal((await hook.execs()).filter((e) => e.argv.includes('save')).length, 0, 'the hook took no snapshot in its place');
 });
 
 t.test('a rotated S3 credential reaches the scheduler through secret-changed', async (t) => {

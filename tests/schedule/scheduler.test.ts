@@ -3,7 +3,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEtcd } from '../support/etcd/server.ts';
 import { listDir, tempDir, unpack } from '../support/files/dirs.ts';
-import { readState, spawnAgent, waitFor } from '../support/juju/agent-process.ts';
+import { readState, spawnAgent, waitFor, waitForCatchUp } from '../support/juju/agent-process.ts';
 
 const SNAPSHOT = /^etcd-snapshot-\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}\.\d{2}\.tar\.gz$/;
 
@@ -145,4 +145,49 @@ t.test('SIGTERM during a drill stops cleanly: the throwaway etcd and its scratch
   t.equal(result.signal, undefined, 'not killed by the signal');
   t.equal(String(result.all).split('\n').filter((l) => l.includes('SIGTERM received; stopping')).length, 1);
   t.strictSame(await listDir(scratch), [], 'no verify scratch left');
+});
+
+// A state file whose last good scheduled snapshot finished hours ago (the schedule's period is 6 h).
+const staleState = (hoursAgo: number) => {
+  const finished = new Date(Date.now() - hoursAgo * 3600_000).toISOString();
+  const old = { started: finished, finished, outcome: 'ok', revision: 1, diskBytes: 4096 };
+  return JSON.stringify({ schedule: '0 */6 * * *', lastRun: old, lastSuccess: old });
+};
+
+t.test('a scheduler that starts on a stale state takes a catch-up snapshot at once', async (t) => {
+  const dir = await tempDir(t, 'sched-stale-start');
+  await writeFile(join(dir, '.etcd-agent-schedule.json'), staleState(13));
+  const scheduler = spawnAgent(flags(dir, ['--snapshot-schedule', '0 */6 * * *']));
+  const state = await waitForCatchUp(dir);
+  scheduler.kill('SIGTERM');
+  const result = await scheduler;
+  t.equal(result.exitCode, 0, result.all);
+  t.match(state, { lastRun: { catchUp: true, outcome: 'ok' }, lastSuccess: { catchUp: true, outcome: 'ok', archive: String } });
+  t.match(result.all, /the last good scheduled snapshot is older than two periods; taking a catch-up snapshot\n/);
+  t.equal((await listDir(dir)).filter((n) => SNAPSHOT.test(n)).length, 1);
+});
+
+t.test('SIGUSR2 makes the scheduler take a pending catch-up request, or drop it when the snapshot is recent', async (t) => {
+  const dir = await tempDir(t, 'sched-request');
+  await writeFile(join(dir, '.etcd-agent-schedule.json'), staleState(1));
+  const scheduler = spawnAgent(flags(dir, ['--snapshot-schedule', '0 */6 * * *']));
+  await waitFor('the scheduler to record its start', async () => ((await readState(dir))?.pid ? true : undefined));
+  const request = join(dir, '.etcd-agent-catch-up-request.json');
+  await writeFile(request, JSON.stringify({ requested: '2026-12-01T10:00:00.000Z', by: 'a test' }));
+  scheduler.kill('SIGUSR2');
+  await waitFor('the recent request dropped', async () => ((await listDir(dir)).includes('.etcd-agent-catch-up-request.json') ? undefined : true));
+
+  const stale = JSON.parse(staleState(13));
+  await writeFile(join(dir, '.etcd-agent-schedule.json'), JSON.stringify({ ...(await readState(dir)), lastRun: stale.lastRun, lastSuccess: stale.lastSuccess }));
+  await writeFile(request, JSON.stringify({ requested: '2026-12-01T11:00:00.000Z', by: 'a test' }));
+  scheduler.kill('SIGUSR2');
+  const state = await waitForCatchUp(dir);
+  scheduler.kill('SIGTERM');
+  const result = await scheduler;
+  t.equal(result.exitCode, 0, result.all);
+  t.equal(result.signal, undefined, 'SIGUSR2 does not end the scheduler');
+  t.match(state, { lastSuccess: { catchUp: true, outcome: 'ok' } });
+  t.match(result.all, /catch-up snapshot \(requested by a test at 2026-12-01T10:00:00.000Z\) not needed: the last good snapshot is recent/);
+  t.match(result.all, /taking a catch-up snapshot \(requested by a test at 2026-12-01T11:00:00.000Z\)/);
+  t.equal((await listDir(dir)).filter((n) => SNAPSHOT.test(n)).length, 1, 'one snapshot: the recent request took none');
 });

@@ -26,3 +26,10 @@ export const readState = async (dir: string): Promise<Record<string, unknown> & 
   const text = await readFile(join(dir, '.etcd-agent-schedule.json'), 'utf8').catch(() => undefined);
   return text ? JSON.parse(text) : undefined;
 };
+
+// Waits until the state in a snapshot dir records a good catch-up snapshot; returns that state.
+export const waitForCatchUp = (dir: string): Promise<NonNullable<Awaited<ReturnType<typeof readState>>>> =>
+  waitFor('the scheduler to take a catch-up snapshot', async () => {
+    const state = await readState(dir);
+    return state?.lastSuccess?.catchUp === true ? state : undefined;
+  });

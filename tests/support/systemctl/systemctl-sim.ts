@@ -3,12 +3,13 @@
 // service's output), <unit>.pid, <unit>.enabled, the test switches <unit>.fail-start and <unit>.fail-stop, the fault
 // injections <unit>.kill-caller-after-stop and <unit>.kill-caller-before-start (see killCallerIf), and
 // calls.log with every call's arguments, one call a line. Exit codes follow systemd: 0 ok, 1 failed,
-// 3 not active (is-active, status), 4 no such unit (status), 5 unit not found (start, stop).
+// 3 not active (is-active, status), 4 no such unit (status), 5 unit not found (start, stop). kill sends
+// --signal= (default SIGTERM) to the main process only with --kill-who(m)=main, else to its whole process group.
 import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startUnit } from './sim-start.ts';
 import { stopUnit } from './sim-stop.ts';
-import { SystemctlExit, loadUnit, simDir, unitPath, unitState } from './sim-units.ts';
+import { SystemctlExit, loadUnit, signalUnit, simDir, unitPath, unitState } from './sim-units.ts';
 
 interface Call {
   verb: string | undefined;
@@ -25,6 +26,7 @@ const parse = (argv: string[]): Call => {
     const arg = argv[i] ?? '';
     if (arg === '-p' || arg === '--property') props.push(...(argv[++i] ?? '').split(','));
     else if (arg.startsWith('--property=')) props.push(...arg.slice('--property='.length).split(','));
+    else if (arg === '-s') flags.add(`--signal=${argv[++i] ?? ''}`);
     else if (arg.startsWith('-')) flags.add(arg === '-q' ? '--quiet' : arg);
     else words.push(arg);
   }
@@ -56,6 +58,22 @@ const show = (call: Call, unit: string): string[] => {
   };
   const wanted = call.props.length > 0 ? call.props : Object.keys(values);
   return wanted.map((p) => (call.flags.has('--value') ? (values[p] ?? '') : `${p}=${values[p] ?? ''}`));
+};
+
+// The value of a --name=value flag, or undefined.
+const flagValue = (call: Call, name: string): string | undefined =>
+  [...call.flags].find((f) => f.startsWith(`${name}=`))?.slice(name.length + 1);
+
+// systemctl kill: like systemd, refuses a unit that is not running ("No main process to kill").
+const killUnit = (call: Call, unit: string): void => {
+  if (loadUnit(unit) === undefined) throw new SystemctlExit(1, `Failed to kill unit ${unit}.service: Unit ${unit}.service not loaded.`);
+  const { pid } = unitState(unit);
+  if (pid === undefined) throw new SystemctlExit(1, `Failed to kill unit ${unit}.service: No main process to kill`);
+  const raw = flagValue(call, '--signal') ?? 'SIGTERM';
+  const sig = (raw.startsWith('SIG') ? raw : `SIG${raw}`) as NodeJS.Signals;
+  const whom = flagValue(call, '--kill-whom') ?? flagValue(call, '--kill-who') ?? 'all';
+  if (whom === 'main') process.kill(pid, sig);
+  else signalUnit(pid, sig);
 };
 
 // Runs one systemctl call; returns its exit code.
@@ -129,6 +147,10 @@ const run = async (call: Call): Promise<number> => {
     case 'show':
       needUnits(call);
       print(call, call.units.flatMap((u) => show(call, u)));
+      return 0;
+    case 'kill':
+      needUnits(call);
+      for (const u of call.units) killUnit(call, u);
       return 0;
     case 'daemon-reload':
     case 'reset-failed':
