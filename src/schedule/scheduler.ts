@@ -8,7 +8,8 @@ import { recoverInterruptedRestore } from '../engine/unit-guard.ts';
 import { removeLeftovers } from '../engine/leftovers.ts';
 import { dirname } from 'node:path';
 import { runDrill, type DrillDeps } from './run-drill.ts';
-import { recordRun, updateScheduleState } from '../state/schedule-state.ts';
+import { recordDrill, recordRun, updateScheduleState } from '../state/schedule-state.ts';
+import { startSchedulerMetrics } from '../metrics/scheduler-metrics.ts';
 
 // At start: settles a restore a dead run left unfinished, and removes what dead runs left in the snapshot dir and
 // beside the data dir.
@@ -30,6 +31,7 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
   await prepareDir(config.snapshotDir, 'snapshot-dir');
   const dir = config.snapshotDir;
   await startClean(deps, config);
+  const metrics = await startSchedulerMetrics(config, deps);
   let writes: Promise<unknown> = updateScheduleState(dir, (state) => {
     Object.assign(state, { schedule: config.snapshotSchedule, timezone: config.snapshotTimezone, pid: process.pid, started: deps.clock.now().toISOString(), skippedOverlaps: 0 });
   });
@@ -54,7 +56,7 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
     ? cron.schedule(
         config.verifySchedule,
         () => {
-          drilling = runDrill(deps, config).then((record) => write(() => updateScheduleState(dir, (state) => void (state.lastDrill = record))));
+          drilling = runDrill(deps, config).then((record) => write(() => recordDrill(dir, record)));
           return drilling;
         },
         { timezone: config.snapshotTimezone, noOverlap: true, name: 'etcd-drill', suppressMissedWarning: true },
@@ -72,5 +74,6 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
   await running;
   await drilling;
   await writes;
+  await metrics.close();
   deps.log.info('scheduler stopped');
 };
