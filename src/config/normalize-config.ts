@@ -28,6 +28,16 @@ const SECRET_OPTIONS = new Set(['s3-access-key', 's3-secret-key']);
 const bad = (name: string, value: unknown, why: string): UsageError =>
   new UsageError(`invalid config option ${name}=${SECRET_OPTIONS.has(name) ? '(hidden)' : shown(value)}: ${why}`);
 
+// metrics-address: host:port (IPv6 hosts in brackets), or empty for no metrics endpoint.
+const metricsAddress = (value: string): { host: string; port: number } | undefined => {
+  if (value === '') return undefined;
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  if (!match) throw bad('metrics-address', value, 'must be host:port such as 0.0.0.0:9494 or [::]:9494, or empty to turn the metrics endpoint off');
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) throw bad('metrics-address', value, 'has a port outside 1-65535');
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+};
+
 // Applies config.yaml defaults, checks every option's type, then the agent's own rules.
 export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): AgentConfig => {
   const unknown = Object.keys(raw).filter((k) => !(k in specs));
@@ -125,6 +135,7 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>): Ag
     snapshotCompression: parseCompression(str('snapshot-compression')),
     includePaths: includePaths(includeValue, tlsDefaults),
     pkiKeysOmitted,
+    metricsAddress: metricsAddress(str('metrics-address')),
     s3: bucket
       ? {
           endpoint: s3Endpoint,
