@@ -10,6 +10,7 @@ import { localTools } from './local-tools.ts';
 import { identityFromFile } from './read-identity.ts';
 import { resultsYaml } from './print-results.ts';
 import { runScheduleCommand } from './schedule-command.ts';
+import { addMetricsCommand } from './metrics-command.ts';
 
 type Flags = Record<string, unknown>;
 
@@ -95,6 +96,7 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
       exitCode = await runScheduleCommand(config, charm, deps, typeof argv.unit === 'string' ? argv.unit : undefined);
     },
   );
+  addMetricsCommand(cli, charm, deps.clock, async (argv) => ({ ...(await readConfigFile(argv['config-file'] as string | undefined)), ...given(argv, configNames) }), (code) => void (exitCode = code));
   try {
     await cli.parseAsync();
   } catch (error) {
