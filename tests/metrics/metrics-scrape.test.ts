@@ -80,7 +80,7 @@ t.test('values survive a restart of the scheduler: a new one serves the totals t
   const dir = await tempDir(t, 'scrape-restart');
   const first = scheduler(dir, '', '* * * * * *');
   t.teardown(() => void first.kill('SIGKILL'));
-  await waitFor('two good runs', async () => ((await readState(dir))?.counts as { runs?: { ok?: number } } | undefined)?.runs?.ok! >= 2 || undefined);
+  await waitFor('two good runs', async () => ((((await readState(dir))?.counts as { runs?: { ok?: number } } | undefined)?.runs?.ok ?? 0) >= 2 ? true : undefined));
   first.kill('SIGTERM');
   t.equal((await first).exitCode, 0);
   const state = (await readState(dir)) as { counts: { runs: { ok: number } }; lastSuccess: { finished: string } };
