@@ -6,6 +6,7 @@ import { CHARM_CACHE } from '../../src/charm/charm-files.ts';
 import { renderManifest } from './charm-manifest.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { ZipEntry } from './write-zip.ts';
+import { observabilityEntries } from './observability-entries.ts';
 
 // Files copied from the charm directory as they are; README.md only when present.
 const CHARM_FILES = ['metadata.yaml', 'actions.yaml', 'config.yaml'];
@@ -28,6 +29,7 @@ export const charmEntries = async (root: string, agent: BundledAgent, runtime: N
   entries.push({ name: CHARM_CACHE, source: join(root, CHARM_CACHE), mode: 0o644 });
   for (const file of agent.files) entries.push({ name: `${AGENT_DIR}/${file.name}`, source: file.code, mode: 0o644 });
   for (const asset of agent.assets) entries.push({ name: asset.to, source: asset.from, mode: 0o644 });
+  entries.push(...(await observabilityEntries(root)));
   entries.push({ name: 'runtime/LICENSE', source: runtime.license, mode: 0o644 });
   entries.push({ name: 'runtime/bin/node', source: runtime.binary, mode: 0o755 });
   return entries;

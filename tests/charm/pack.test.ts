@@ -44,7 +44,8 @@ t.test('npm run pack writes etcd.charm and prints its size', async (t) => {
 });
 
 t.test('the charm holds the charm files, the bundled agent, its protos and a Node runtime, and no node_modules', async (t) => {
-  t.same(await listDir(charm), ['README.md', 'actions.yaml', 'config.yaml', 'dispatch', 'dist', 'hooks', 'manifest.yaml', 'metadata.yaml', 'runtime']);
+  t.same(await listDir(charm), ['README.md', 'actions.yaml', 'config.yaml', 'dispatch', 'dist', 'hooks', 'manifest.yaml', 'metadata.yaml', 'runtime', 'src']);
+  t.same(await walk(join(charm, 'src')), ['grafana_dashboards', 'grafana_dashboards/etcd-agent.json', 'prometheus_alert_rules', 'prometheus_alert_rules/etcd-agent.rules'], 'only the alert rules and the dashboard of src/');
   const agent = await listDir(join(charm, 'dist', 'agent'));
   t.same(agent.filter((name) => !name.endsWith('.mjs')), ['charm-files.json', 'proto'], 'the bundle, the parsed charm files and the protos');
   t.equal(agent.includes('etcd-agent.mjs'), true, 'the entry point');
