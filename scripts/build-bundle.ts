@@ -4,9 +4,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHARM_CACHE, charmFilesKey, parseCharmFiles } from '../src/charm/charm-files.ts';
 import { bundleAgent, writeBundle } from './pack/bundle-agent.ts';
+import { writeEncodedDashboards } from './pack/encode-dashboards.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 await writeBundle(root, await bundleAgent(root));
+await writeEncodedDashboards(root);
 // The charm files parsed once here, so the agent need not load a YAML parser at start.
 const config = await readFile(join(root, 'config.yaml'), 'utf8');
 const actions = await readFile(join(root, 'actions.yaml'), 'utf8');

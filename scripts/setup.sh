@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh machine: the tools below (Debian's etcd 3.4 server and
 # client, age and zstd, which the tests use to prove stock tools open our archives, node/npm, python3, openssl,
-# unzip, and prometheus for promtool and a real Prometheus) when missing, and the project's npm dependencies (with
-# the pinned Node 24) when node_modules is missing or older than the lockfile. Debian's etcd-server starts a system
-# etcd of its own (on 2379, the port the tests' etcds avoid but an operator's shell defaults to), and Debian's
-# prometheus a system Prometheus: both are stopped and disabled, so nothing of the host keeps running.
+# unzip, prometheus for promtool and a real Prometheus, xz for the dashboards cos_agent carries) when missing, and
+# the project's npm dependencies (with the pinned Node 24) when node_modules is missing or older than the lockfile.
+# Debian's etcd-server starts a system etcd of its own (on 2379, the port the tests' etcds avoid but an operator's
+# shell defaults to), and Debian's prometheus a system Prometheus: both are stopped and disabled, so nothing of the
+# host keeps running.
 #
 #   scripts/setup.sh           install what is missing, stop and disable the system etcd and prometheus, npm ci when needed
 #   scripts/setup.sh --check   only say which tools are missing (exit 1 if any), change nothing
@@ -23,6 +24,7 @@ TOOLS=(
   "openssl openssl"
   "unzip unzip"
   "promtool prometheus"
+  "xz xz-utils"
 )
 
 # Names each missing command with its package on stderr; sets `missing` to the packages.

@@ -47,7 +47,7 @@ t.test('the charm holds the charm files, the bundled agent, its protos and a Nod
   t.same(await listDir(charm), ['README.md', 'actions.yaml', 'config.yaml', 'dispatch', 'dist', 'hooks', 'manifest.yaml', 'metadata.yaml', 'runtime', 'src']);
   t.same(await walk(join(charm, 'src')), ['grafana_dashboards', 'grafana_dashboards/etcd-agent.json', 'prometheus_alert_rules', 'prometheus_alert_rules/etcd-agent.rules'], 'only the alert rules and the dashboard of src/');
   const agent = await listDir(join(charm, 'dist', 'agent'));
-  t.same(agent.filter((name) => !name.endsWith('.mjs')), ['charm-files.json', 'proto'], 'the bundle, the parsed charm files and the protos');
+  t.same(agent.filter((name) => !name.endsWith('.mjs')), ['charm-files.json', 'cos-dashboards.json', 'proto'], 'the bundle, the parsed charm files, the encoded dashboards and the protos');
   t.equal(agent.includes('etcd-agent.mjs'), true, 'the entry point');
   t.ok(agent.filter((name) => name.endsWith('.mjs')).length > 3, 'the chunks loaded on first use');
   for (const name of ['metadata.yaml', 'actions.yaml', 'config.yaml', 'dispatch']) {
