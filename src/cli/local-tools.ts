@@ -71,6 +71,7 @@ export const localTools = (
     configGet: async () => ({ ...config }),
     relationIds: async () => [],
     relationList: async () => [],
+    relationSet: async () => undefined,
     resourceGet: async () => undefined,
     isLeader: async () => true,
     privateAddress: async () => '127.0.0.1',
