@@ -7,6 +7,7 @@ import { configure } from './configure.ts';
 import type { HookContext } from './hook-context.ts';
 import { stopScheduler } from './stop.ts';
 import { updateStatus } from './update-status.ts';
+import { OBSERVABILITY_HANDLERS, OBSERVABILITY_HOOKS } from './observability-hooks.ts';
 
 // The hooks the charm answers to; the cluster relation hooks have nothing to do yet.
 export const HOOKS = [
@@ -21,6 +22,7 @@ export const HOOKS = [
   'cluster-relation-changed',
   'cluster-relation-departed',
   'secret-changed',
+  ...OBSERVABILITY_HOOKS,
 ] as const;
 
 type HookHandler = (context: HookContext) => Promise<void>;
@@ -33,6 +35,7 @@ const HANDLERS: Partial<Record<string, HookHandler>> = {
   'secret-changed': configure,
   stop: stopScheduler,
   'update-status': updateStatus,
+  ...OBSERVABILITY_HANDLERS,
 };
 
 // Before every hook but stop: a restore a dead run left unfinished is settled first. While it cannot be, the unit is

@@ -11,7 +11,8 @@ export interface RelationData {
 export interface ObservabilityInputs {
   topology: Topology;
   address: string;
-  port: number;
+  // The scheduler's metrics port; undefined when metrics-address is empty (then no scrape job is published).
+  port: number | undefined;
   rules: AlertRuleGroups;
   // Each dashboard JSON compressed with LZMA (xz) and base64 encoded, as the COS libraries carry them.
   dashboards: string[];
@@ -24,7 +25,7 @@ export const prometheusScrapeData = (inputs: ObservabilityInputs): RelationData 
   return {
     app: {
       scrape_metadata: JSON.stringify({ model: topology.model, model_uuid: topology.modelUuid, application: topology.application, unit: topology.unit, charm_name: topology.charmName }),
-      scrape_jobs: JSON.stringify([{ job_name: 'etcd_agent', metrics_path: '/metrics', static_configs: [{ targets: [`*:${inputs.port}`] }] }]),
+      scrape_jobs: JSON.stringify(inputs.port === undefined ? [] : [{ job_name: 'etcd_agent', metrics_path: '/metrics', static_configs: [{ targets: [`*:${inputs.port}`] }] }]),
       alert_rules: JSON.stringify(scopeAlertRules(inputs.rules, topology)),
     },
     unit: { prometheus_scrape_unit_address: inputs.address, prometheus_scrape_unit_name: topology.unit },
@@ -40,7 +41,7 @@ export const cosAgentData = (inputs: ObservabilityInputs): RelationData => ({
       metrics_alert_rules: scopeAlertRules(inputs.rules, inputs.topology),
       log_alert_rules: {},
       dashboards: inputs.dashboards,
-      metrics_scrape_jobs: [{ job_name: `${inputs.topology.application}_0_etcd_agent`, metrics_path: '/metrics', static_configs: [{ targets: [`localhost:${inputs.port}`] }] }],
+      metrics_scrape_jobs: inputs.port === undefined ? [] : [{ job_name: `${inputs.topology.application}_0_etcd_agent`, metrics_path: '/metrics', static_configs: [{ targets: [`localhost:${inputs.port}`] }] }],
       log_slots: [],
     }),
   },
