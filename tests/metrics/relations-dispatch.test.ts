@@ -33,7 +33,7 @@ const relate = async (t: Test, hook: string, setup: SimSetup) => {
 };
 
 t.test('the leader publishes the scrape job, metadata and rules on metrics-endpoint and the config on cos-agent', async (t) => {
-  const { run, data } = await relate(t, 'metrics-endpoint-relation-joined', { leader: true });
+  const { run, data } = await relate(t, 'metrics-endpoint-relation-joined', { leader: true, config: { 'metrics-address': '0.0.0.0:9494' } });
   t.equal(run.exitCode, 0, run.stderr);
   const inputs = await expected(9494);
   t.strictSame(data, {
