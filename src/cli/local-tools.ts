@@ -72,6 +72,7 @@ export const localTools = (
     relationIds: async () => [],
     relationList: async () => [],
     relationSet: async () => undefined,
+    applicationVersionSet: async () => undefined,
     resourceGet: async () => undefined,
     isLeader: async () => true,
     privateAddress: async () => '127.0.0.1',

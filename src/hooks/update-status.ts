@@ -7,6 +7,7 @@ import { runScheduledSnapshot } from '../schedule/run-scheduled.ts';
 import { readScheduleState, recordRun } from '../state/schedule-state.ts';
 import type { HookContext } from './hook-context.ts';
 import { schedulerFiles } from './scheduler-unit.ts';
+import { setWorkloadVersion } from './workload-version.ts';
 
 // What is wrong with etcd itself, if anything: its service not active, or no answer from it.
 const etcdProblem = async (context: HookContext, config: AgentConfig): Promise<string | undefined> => {
@@ -25,6 +26,7 @@ const etcdProblem = async (context: HookContext, config: AgentConfig): Promise<s
 export const reportStatus = async (context: HookContext, config: AgentConfig, options: { catchUp: boolean }): Promise<void> => {
   const { name } = schedulerFiles(context);
   const problem = await etcdProblem(context, config);
+  if (problem === undefined) await setWorkloadVersion(context, config);
   let schedulerActive = true;
   let schedulerRestarted = false;
   if (config.snapshotSchedule) {

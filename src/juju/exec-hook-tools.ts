@@ -64,6 +64,7 @@ export const execHookTools = (runner: CommandRunner, env: NodeJS.ProcessEnv): Ho
         throw hookToolError('resource-get', error);
       }
     },
+    applicationVersionSet: async (version) => void (await call('application-version-set', [version])),
     // The settings go as YAML (JSON) on stdin: a dashboard or rule file is too long for one argument.
     relationSet: async (relationId, settings, options = {}) => {
       try {

@@ -20,6 +20,8 @@ export interface HookTools {
   progress(update: ProgressUpdate): Promise<void>;
   log(level: LogLevel, message: string): Promise<void>;
   statusSet(status: WorkloadStatus, message: string): Promise<void>;
+  // The workload version `juju status` shows (application-version-set).
+  applicationVersionSet(version: string): Promise<void>;
   configGet(): Promise<Record<string, unknown>>;
   relationIds(relation: string): Promise<string[]>;
   relationList(relationId: string): Promise<string[]>;
