@@ -6,6 +6,7 @@ import { renderManifest } from './charm-manifest.ts';
 import type { CharmVariant } from './charm-variants.ts';
 import type { NodeRuntime } from './node-runtime.ts';
 import type { ZipEntry } from './write-zip.ts';
+import { observabilityEntries } from './observability-entries.ts';
 
 // Files every charm takes from the repository as they are; README.md only when present.
 const SHARED_FILES = ['actions.yaml', 'LICENSE', 'icon.svg'];
@@ -25,6 +26,7 @@ export const sharedEntries = async (root: string, agent: BundledAgent): Promise<
   for (const hook of (await readdir(join(root, 'hooks'))).sort()) entries.push(await fileEntry(root, `hooks/${hook}`, true));
   for (const file of agent.files) entries.push({ name: `${AGENT_DIR}/${file.name}`, source: file.code, mode: 0o644 });
   for (const asset of agent.assets) entries.push({ name: asset.to, source: asset.from, mode: 0o644 });
+  entries.push(...(await observabilityEntries(root)));
   return entries;
 };
 

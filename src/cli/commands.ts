@@ -3,7 +3,7 @@ import type { CliCommand } from './option-groups.ts';
 // One CLI command that runs an action: its name, the action, other names it answers to, its one-sentence summary,
 // its positional params (`delete NAME`), and the params it needs outside Juju (restore's source: no resource here).
 export interface ActionCommand {
-  command: Exclude<CliCommand, 'schedule'>;
+  command: Exclude<CliCommand, 'schedule' | 'metrics'>;
   action: string;
   aliases: string[];
   summary: string;
@@ -23,4 +23,5 @@ export const COMMANDS: readonly ActionCommand[] = [
 
 // The summaries of the commands that run no action.
 export const SCHEDULE_SUMMARY = 'Take scheduled snapshots (snapshot-schedule) in the foreground, with retention, until SIGTERM.';
+export const METRICS_SUMMARY = 'Print the metrics once in Prometheus text format, from the state file in snapshot-dir (for the textfile collector).';
 export const COMPLETION_SUMMARY = 'Print a bash completion script (zsh when SHELL is zsh): etcd-agent completion >> ~/.bashrc.';

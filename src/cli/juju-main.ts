@@ -34,7 +34,8 @@ export const runJuju = async (context: JujuContext, tools: HookTools, charm: Cha
       });
       return 0;
     }
-    return await runHook({ ...deps, hook: context.name, unit: context.unitName, tools, log, charm });
+    const juju = { model: context.modelName, modelUuid: context.modelUuid, charmDir: context.charmDir };
+    return await runHook({ ...deps, hook: context.name, unit: context.unitName, tools, log, charm, juju });
   } finally {
     await log.flush();
   }

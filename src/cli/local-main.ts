@@ -10,7 +10,7 @@ import { checkFlags } from './check-flags.ts';
 import { CLI_ACTIONS } from './cli-actions.ts';
 import { cliNaming } from './cli-naming.ts';
 import { addCommandFlags, GLOBAL_SHORT, type CommandFlags } from './command-flags.ts';
-import { COMMANDS, COMPLETION_SUMMARY, SCHEDULE_SUMMARY } from './commands.ts';
+import { COMMANDS, COMPLETION_SUMMARY, METRICS_SUMMARY, SCHEDULE_SUMMARY } from './commands.ts';
 import { readConfigFile } from './config-file.ts';
 import { envName, gatherConfig } from './gather-config.ts';
 import { localTools } from './local-tools.ts';
@@ -19,6 +19,7 @@ import { formatResults, outputFormat } from './print-results.ts';
 import { identityFromFile } from './read-identity.ts';
 import { runScheduleCommand } from './schedule-command.ts';
 import { agentVersion } from './version.ts';
+import { runMetricsCommand } from './metrics-command.ts';
 
 type Flags = Record<string, unknown>;
 
@@ -162,6 +163,20 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
       checkArgs('schedule', scheduleFlags!, argv, []);
       const { config, naming } = await optionsOf(argv, []);
       exitCode = await runScheduleCommand(config, charm, deps, unitOf(argv), naming);
+    },
+  );
+  let metricsFlags: CommandFlags | undefined;
+  cli.command(
+    'metrics',
+    METRICS_SUMMARY,
+    (y: Argv) => {
+      metricsFlags = addCommandFlags(y, 'metrics' satisfies CliCommand, charm, {}, []);
+      return y;
+    },
+    async (argv: Flags) => {
+      checkArgs('metrics', metricsFlags!, argv, []);
+      const { config, naming } = await optionsOf(argv, []);
+      exitCode = await runMetricsCommand(config, charm, deps.clock, naming);
     },
   );
   try {

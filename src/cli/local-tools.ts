@@ -71,6 +71,8 @@ export const localTools = (
     configGet: async () => ({ ...config }),
     relationIds: async () => [],
     relationList: async () => [],
+    relationSet: async () => undefined,
+    applicationVersionSet: async () => undefined,
     // Outside Juju no resource is attached: an empty --source is the only way to ask for one.
     resourceGet: async (name: string) => {
       throw new UsageError(`no --source given, and the ${name} resource exists only inside Juju: pass --source <archive path or a name list shows>`);

@@ -2,7 +2,7 @@
 // the CLI's option handling is built from. tests/cli/option-groups.test.ts checks every option of config.yaml is here.
 
 // The CLI's commands that read config options.
-export type CliCommand = 'snapshot' | 'restore' | 'list' | 'verify' | 'prune' | 'delete' | 'schedule';
+export type CliCommand = 'snapshot' | 'restore' | 'list' | 'verify' | 'prune' | 'delete' | 'schedule' | 'metrics';
 
 // --help headings, in the order they are listed.
 export const GROUPS = {
@@ -51,7 +51,7 @@ export const OPTION_USE: Readonly<Record<string, OptionUse | JujuOnly>> = {
   'etcd-peer-url': { group: 'member', commands: ['restore'] },
   'restore-health-timeout': { group: 'member', commands: ['restore', 'verify', 'schedule'] },
   'etcd-path': { group: 'member', commands: ['verify', 'schedule'] },
-  'snapshot-dir': { group: 'snapshots', commands: ['restore', 'list', 'verify', 'prune', 'delete', 'schedule'] },
+  'snapshot-dir': { group: 'snapshots', commands: ['restore', 'list', 'verify', 'prune', 'delete', 'schedule', 'metrics'] },
   'snapshot-retention': { group: 'snapshots', commands: ['prune', 'schedule'] },
   'snapshot-compression': { group: 'snapshots', commands: TAKES },
   'snapshot-timeout': { group: 'snapshots', commands: TAKES },
@@ -59,7 +59,7 @@ export const OPTION_USE: Readonly<Record<string, OptionUse | JujuOnly>> = {
   'lock-timeout': { group: 'snapshots', commands: LOCKED },
   'encryption-recipients': { group: 'encryption', commands: TAKES },
   's3-endpoint': { group: 's3', commands: STORED },
-  's3-bucket': { group: 's3', commands: STORED },
+  's3-bucket': { group: 's3', commands: [...STORED, 'metrics'] },
   's3-region': { group: 's3', commands: STORED },
   's3-prefix': { group: 's3', commands: STORED },
   's3-force-path-style': { group: 's3', commands: STORED },
@@ -69,9 +69,9 @@ export const OPTION_USE: Readonly<Record<string, OptionUse | JujuOnly>> = {
   's3-retries': { group: 's3', commands: STORED },
   's3-allow-unencrypted': { group: 's3', commands: STORED },
   's3-allow-http': { group: 's3', commands: STORED },
-  'snapshot-schedule': { group: 'schedule', commands: ['schedule'] },
+  'snapshot-schedule': { group: 'schedule', commands: ['schedule', 'metrics'] },
   'verify-schedule': { group: 'schedule', commands: ['schedule'] },
-  'snapshot-timezone': { group: 'schedule', commands: ['schedule'] },
+  'snapshot-timezone': { group: 'schedule', commands: ['schedule', 'metrics'] },
   'metrics-address': { group: 'schedule', commands: ['schedule'] },
   'delta-interval': { group: 'schedule', commands: ['schedule'] },
   's3-credentials-secret': { jujuOnly: `s3-credentials-secret names a Juju secret, which exists only inside Juju; ${S3_CREDENTIALS}` },

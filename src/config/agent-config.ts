@@ -33,6 +33,8 @@ export interface AgentConfig {
   includePaths: string[];
   // Private keys the default include-paths left out because archives are not encrypted.
   pkiKeysOmitted: string[];
+  // Where the scheduler serves /metrics (metrics-address); undefined = not served.
+  metricsAddress: { host: string; port: number } | undefined;
   s3: S3Config | undefined;
 }
 

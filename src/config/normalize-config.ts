@@ -30,6 +30,16 @@ export const INSTALLED_ETCD_DEFAULTS: Readonly<Record<string, string>> = {
 // A host name that stays on this machine: localhost, 127.0.0.0/8, ::1.
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 
+// metrics-address: host:port (IPv6 hosts in brackets), or empty for no metrics endpoint.
+const metricsAddress = (value: string, bad: (name: string, value: unknown, why: string) => UsageError): { host: string; port: number } | undefined => {
+  if (value === '') return undefined;
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  if (!match) throw bad('metrics-address', value, 'must be host:port such as 0.0.0.0:9494 or [::]:9494, or empty to turn the metrics endpoint off');
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) throw bad('metrics-address', value, 'has a port outside 1-65535');
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+};
+
 // Applies config.yaml defaults, checks every option's type, then the agent's own rules; messages name options the
 // way the surface does (naming: Juju's by default).
 export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>, naming: Naming = jujuNaming): AgentConfig => {
@@ -136,6 +146,7 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>, nam
     snapshotCompression: parseCompression(str('snapshot-compression'), naming.subject('option', 'snapshot-compression', value('snapshot-compression'))),
     includePaths: includePaths(includeValue, tlsDefaults, naming),
     pkiKeysOmitted,
+    metricsAddress: metricsAddress(str('metrics-address'), bad),
     s3: bucket
       ? {
           endpoint: s3Endpoint,

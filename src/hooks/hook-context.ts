@@ -36,6 +36,8 @@ export interface HookContext {
   makeEtcd(config: AgentConfig): EtcdClient;
   makeLock(config: AgentConfig): Promise<UnitLock>;
   makeStores(config: AgentConfig, secrets: Pick<HookTools, 'secretGet'>, unit: string, log?: (message: string) => void): Stores;
+  // Where the unit sits in Juju and where its charm is (the observability relations publish them); absent outside Juju.
+  juju?: { model: string; modelUuid: string; charmDir: string };
   // What settling an interrupted restore did at the start of this hook, if anything.
   recovered?: string;
 }

@@ -7,6 +7,7 @@ import { configure } from './configure.ts';
 import type { HookContext } from './hook-context.ts';
 import { stopScheduler } from './stop.ts';
 import { updateStatus } from './update-status.ts';
+import { OBSERVABILITY_HANDLERS, OBSERVABILITY_HOOKS } from './observability-hooks.ts';
 
 // The hooks the charm answers to; the cluster and juju-info relation hooks have nothing to do yet (juju-info is the
 // subordinate's relation to its etcd principal). Any other hook name does nothing and exits 0.
@@ -26,6 +27,7 @@ export const HOOKS = [
   'juju-info-relation-changed',
   'juju-info-relation-departed',
   'juju-info-relation-broken',
+  ...OBSERVABILITY_HOOKS,
 ] as const;
 
 type HookHandler = (context: HookContext) => Promise<void>;
@@ -38,6 +40,7 @@ const HANDLERS: Partial<Record<string, HookHandler>> = {
   'secret-changed': configure,
   stop: stopScheduler,
   'update-status': updateStatus,
+  ...OBSERVABILITY_HANDLERS,
 };
 
 // Before every hook but stop: a restore a dead run left unfinished is settled first. While it cannot be, the unit is

@@ -7,6 +7,7 @@ import { requestCatchUp } from '../state/catch-up-request.ts';
 import { readScheduleState } from '../state/schedule-state.ts';
 import type { HookContext } from './hook-context.ts';
 import { schedulerFiles } from './scheduler-unit.ts';
+import { setWorkloadVersion } from './workload-version.ts';
 
 // What is wrong with etcd itself, if anything: its service not active, or no answer from it.
 const etcdProblem = async (context: HookContext, config: AgentConfig): Promise<string | undefined> => {
@@ -36,6 +37,7 @@ const leaveRequest = (context: HookContext, dir: string): Promise<boolean> =>
 export const reportStatus = async (context: HookContext, config: AgentConfig, options: { requestCatchUp: boolean; notes?: string[] }): Promise<void> => {
   const { name } = schedulerFiles(context);
   const problem = await etcdProblem(context, config);
+  if (problem === undefined) await setWorkloadVersion(context, config);
   const now = context.clock.now();
   const state = await readScheduleState(config.snapshotDir);
   const verdict = (schedulerActive: boolean, schedulerRestarted: boolean) =>

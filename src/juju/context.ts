@@ -7,6 +7,7 @@ export interface JujuContext {
   readonly appName: string;
   readonly charmDir: string;
   readonly modelName: string;
+  readonly modelUuid: string;
   readonly actionUuid: string | undefined;
   readonly relation: string | undefined;
   readonly relationId: string | undefined;
@@ -30,6 +31,7 @@ export const parseJujuContext = (env: NodeJS.ProcessEnv, argv0 = ''): JujuContex
     appName: unitName.split('/')[0] ?? '',
     charmDir: env.JUJU_CHARM_DIR ?? env.CHARM_DIR ?? process.cwd(),
     modelName: env.JUJU_MODEL_NAME ?? '',
+    modelUuid: env.JUJU_MODEL_UUID ?? '',
     actionUuid: env.JUJU_ACTION_UUID,
     relation: env.JUJU_RELATION,
     relationId: env.JUJU_RELATION_ID,

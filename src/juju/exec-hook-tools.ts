@@ -64,6 +64,15 @@ export const execHookTools = (runner: CommandRunner, env: NodeJS.ProcessEnv): Ho
         throw hookToolError('resource-get', error);
       }
     },
+    applicationVersionSet: async (version) => void (await call('application-version-set', [version])),
+    // The settings go as YAML (JSON) on stdin: a dashboard or rule file is too long for one argument.
+    relationSet: async (relationId, settings, options = {}) => {
+      try {
+        await runner.run('relation-set', ['-r', relationId, ...(options.app ? ['--app'] : []), '--file', '-'], { env, timeoutMs: TOOL_TIMEOUT_MS, input: JSON.stringify(settings) });
+      } catch (error) {
+        throw hookToolError('relation-set', error);
+      }
+    },
     isLeader: async () => (await json<boolean>('is-leader', [])) === true,
     async privateAddress() {
       const address = await json<unknown>('network-get', [PEER_BINDING, '--bind-address']);

@@ -20,9 +20,14 @@ export interface HookTools {
   progress(update: ProgressUpdate): Promise<void>;
   log(level: LogLevel, message: string): Promise<void>;
   statusSet(status: WorkloadStatus, message: string): Promise<void>;
+  // The workload version `juju status` shows (application-version-set).
+  applicationVersionSet(version: string): Promise<void>;
   configGet(): Promise<Record<string, unknown>>;
   relationIds(relation: string): Promise<string[]>;
   relationList(relationId: string): Promise<string[]>;
+  // Writes settings on a relation (an empty value removes its key): this unit's, or with app its application's
+  // (leader only). Never for secrets: the values are visible to the related application.
+  relationSet(relationId: string, settings: Record<string, string>, options?: { app?: boolean }): Promise<void>;
   resourceGet(name: string): Promise<string | undefined>;
   isLeader(): Promise<boolean>;
   // The address this unit listens on and advertises to its peers: the `cluster` binding's bind address (network-get).

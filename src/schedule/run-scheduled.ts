@@ -56,18 +56,30 @@ export const runScheduledSnapshot = (deps: ScheduledRunDeps, config: AgentConfig
 const scheduledSnapshot = async (deps: ScheduledRunDeps, config: AgentConfig, options: { signal?: AbortSignal; lockWaitMs?: number }): Promise<RunRecord> => {
   const started = deps.clock.now().toISOString();
   const { signal } = options;
+  // How far the run got with its upload, so a failure there is counted as an upload failure.
+  const stage: UploadStage = {};
   try {
-    const done = await underScheduledLock(deps, config, 'scheduled snapshot', options.lockWaitMs ?? config.lockTimeoutMs, () => snapshotAndPrune(deps, config, started, signal));
+    const done = await underScheduledLock(deps, config, 'scheduled snapshot', options.lockWaitMs ?? config.lockTimeoutMs, () => snapshotAndPrune(deps, config, started, signal, stage));
     return wasSkipped(done) ? { started, finished: deps.clock.now().toISOString(), outcome: 'skipped', reason: done.skipped } : done;
   } catch (error) {
     const message = oneLine(error);
     deps.log.error(`scheduled snapshot failed: ${message}`);
-    return { started, finished: deps.clock.now().toISOString(), outcome: signal?.aborted ? 'interrupted' : 'failed', error: message };
+    const aborted = signal?.aborted === true;
+    return { started, finished: deps.clock.now().toISOString(), outcome: aborted ? 'interrupted' : 'failed', error: message, ...uploadOutcome(stage, aborted) };
   }
 };
 
+// How far a run's upload got.
+interface UploadStage {
+  upload?: 'started' | 'ok';
+}
+
+// What a run that threw records about its upload: failed when it threw while uploading (not when it was stopped).
+const uploadOutcome = (stage: UploadStage, aborted: boolean): Pick<RunRecord, 'upload'> =>
+  stage.upload === 'ok' ? { upload: 'ok' } : stage.upload === 'started' && !aborted ? { upload: 'failed' } : {};
+
 // The snapshot and retention of one scheduled run.
-const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, started: string, signal: AbortSignal | undefined): Promise<RunRecord> => {
+const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, started: string, signal: AbortSignal | undefined, stage: UploadStage): Promise<RunRecord> => {
   // Byte progress of a scheduled run goes to its log, a line per report.
   const meter = progressMeters(async (update) => deps.log.info(progressLine(update)), deps.clock);
   const outcome = await takeSnapshot(
@@ -90,10 +102,14 @@ const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, sta
   const pruned = await pruneSnapshots(deps.stores.local(config.snapshotDir), config.snapshotRetention, { dryRun: false });
   const remote = await deps.stores.remote();
   for (const removed of pruned.removed) deps.log.info(`retention removed ${removed.name}`);
+  let remoteKept: number | undefined;
   if (remote) {
+    stage.upload = 'started';
     await uploadSnapshot(remote, outcome, { progress: async (m) => deps.log.info(m), meter, allowUnencrypted: config.s3?.allowUnencrypted === true, signal });
+    stage.upload = 'ok';
     const remotePruned = await pruneSnapshots(remote, config.snapshotRetention, { dryRun: false });
     for (const removed of remotePruned.removed) deps.log.info(`retention removed ${removed.location}`);
+    remoteKept = remotePruned.kept.length;
   }
   return {
     started,
@@ -104,5 +120,6 @@ const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, sta
     bytes: outcome.bytes,
     diskBytes: outcome.diskBytes,
     removed: pruned.removed.map((r) => r.name),
+    ...(remoteKept === undefined ? {} : { upload: 'ok' as const, remoteKept }),
   };
 };

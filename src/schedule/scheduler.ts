@@ -8,7 +8,8 @@ import { recoverInterruptedRestore } from '../engine/unit-guard.ts';
 import { removeLeftovers } from '../engine/leftovers.ts';
 import { dirname } from 'node:path';
 import { runDrill, type DrillDeps } from './run-drill.ts';
-import { readScheduleState, recordRun, updateScheduleState } from '../state/schedule-state.ts';
+import { readScheduleState, recordDrill, recordRun, updateScheduleState } from '../state/schedule-state.ts';
+import { startSchedulerMetrics } from '../metrics/scheduler-metrics.ts';
 import { schedulePeriodMs } from '../policy/cron.ts';
 import { snapshotStale } from '../policy/describe-status.ts';
 import { takeCatchUpRequest } from '../state/catch-up-request.ts';
@@ -43,6 +44,7 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
   await startClean(deps, config);
   const periodMs = schedulePeriodMs(config.snapshotSchedule, config.snapshotTimezone, deps.clock.now());
   const staleAtStart = snapshotStale(await readScheduleState(dir), periodMs, deps.clock.now());
+  const metrics = await startSchedulerMetrics(config, deps);
   let writes: Promise<unknown> = updateScheduleState(dir, (state) => {
     Object.assign(state, { schedule: config.snapshotSchedule, timezone: config.snapshotTimezone, pid: process.pid, started: deps.clock.now().toISOString(), skippedOverlaps: 0 });
   });
@@ -74,7 +76,7 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
     ? cron.schedule(
         config.verifySchedule,
         () => {
-          drilling = runDrill(deps, config).then((record) => write(() => updateScheduleState(dir, (state) => void (state.lastDrill = record))));
+          drilling = runDrill(deps, config).then((record) => write(() => recordDrill(dir, record)));
           return drilling;
         },
         { timezone: config.snapshotTimezone, noOverlap: true, name: 'etcd-drill', suppressMissedWarning: true },
@@ -116,5 +118,6 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
   await catchingUp;
   await drilling;
   await writes;
+  await metrics.close();
   deps.log.info('scheduler stopped');
 };

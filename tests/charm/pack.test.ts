@@ -103,7 +103,8 @@ t.test('npm run pack writes the six charms and prints each size', async (t) => {
 for (const artifact of ARTIFACTS) {
   t.test(`${artifact.file} holds its charm files, the agent, an icon, the LICENSE and a stripped ${artifact.arch} Node`, async (t) => {
     const charm = dirOf(artifact.file);
-    t.strictSame(await listDir(charm), ['LICENSE', 'README.md', 'actions.yaml', 'config.yaml', 'dispatch', 'dist', 'hooks', 'icon.svg', 'manifest.yaml', 'metadata.yaml', 'runtime']);
+    t.strictSame(await listDir(charm), ['LICENSE', 'README.md', 'actions.yaml', 'config.yaml', 'dispatch', 'dist', 'hooks', 'icon.svg', 'manifest.yaml', 'metadata.yaml', 'runtime', 'src']);
+    t.strictSame(await walk(join(charm, 'src')), ['grafana_dashboards', 'grafana_dashboards/etcd-agent.json', 'prometheus_alert_rules', 'prometheus_alert_rules/etcd-agent.rules'], 'only the alert rules and the dashboard of src/');
     for (const name of ['actions.yaml', 'dispatch', 'LICENSE', 'icon.svg']) {
       t.equal(await readFile(join(charm, name), 'utf8'), await readFile(join(CHARM_DIR, name), 'utf8'), `${name} is the repository's`);
     }
@@ -138,7 +139,7 @@ for (const artifact of ARTIFACTS) {
     t.strictSame(manifest.bases.map((b) => [b.name, b.channel, b.architectures]), [['ubuntu', '22.04', [artifact.arch]], ['ubuntu', '24.04', [artifact.arch]]]);
 
     const agent = await listDir(join(charm, 'dist', 'agent'));
-    t.strictSame(agent.filter((name) => !name.endsWith('.mjs')), ['charm-files.json', 'proto'], 'the bundle, the parsed charm files and the protos');
+    t.strictSame(agent.filter((name) => !name.endsWith('.mjs')), ['charm-files.json', 'cos-dashboards.json', 'proto'], 'the bundle, the parsed charm files, the encoded dashboards and the protos');
     t.equal(agent.includes('etcd-agent.mjs'), true, 'the entry point');
     t.strictSame(await listDir(join(charm, 'dist', 'agent', 'proto', 'etcd3')), ['auth.proto', 'kv.proto', 'rpc.proto'], "etcd3's gRPC definitions");
     t.strictSame(await listDir(join(charm, 'runtime')), ['LICENSE', 'bin']);

@@ -86,6 +86,12 @@ export const fakeHookTools = (state: FakeToolsState = {}): FakeHookTools => {
       for (const ids of Object.values(state.relations ?? {})) if (ids[relationId]) return [...ids[relationId]];
       throw new AgentError(`relation-list failed: no relation ${relationId}`);
     },
+    async applicationVersionSet(version) {
+      record('application-version-set', version);
+    },
+    async relationSet(relationId, settings, options) {
+      record('relation-set', relationId, settings, options);
+    },
     async resourceGet(name) {
       record('resource-get', name);
       return state.resources?.[name];

@@ -104,6 +104,9 @@ t.test('update-status: fresh, failed, not running, stale with a catch-up', async
   await writeFile(stateFile, JSON.stringify({ ...base, lastRun: good, lastSuccess: good }));
   const fresh = await unit.hook('update-status');
   t.match(fresh.statusHistory.at(-1), { status: 'active', message: 'last snapshot 2h 5m ago (rev 42, 68K)' });
+  const serverVersion = /etcd Version: (\S+)/.exec((await execa('/usr/bin/etcd', ['--version'])).stdout)?.[1];
+  // The simulator's calls add up over the unit's hooks: install set it too.
+  t.strictSame(fresh.calls.filter((c) => c[0] === 'application-version-set').at(-1), ['application-version-set', serverVersion], 'juju status shows etcd\'s version');
 
   const failed = { ...good, finished: ago(60_000), outcome: 'failed', error: 'etcd at http://x did not answer' };
   await writeFile(stateFile, JSON.stringify({ ...base, lastRun: failed, lastSuccess: good }));

@@ -16,6 +16,8 @@ const flags = (dir: string, extra: string[] = []) => [
   '--etcd-endpoints', etcd.endpoint,
   '--etcdctl-path', '/usr/bin/etcdctl',
   '--snapshot-dir', dir,
+  // No metrics endpoint: these schedulers run side by side, and the default would bind 0.0.0.0:9494.
+  '--metrics-address', '',
   ...extra,
 ];
 

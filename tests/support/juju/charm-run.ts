@@ -10,6 +10,8 @@ export const configFor = (etcd: EtcdServer, extra: Record<string, unknown> = {})
   'etcd-endpoints': etcd.endpoint,
   'etcdctl-path': '/usr/bin/etcdctl',
   'etcd-timeout': 5,
+  // No metrics endpoint unless a test asks: schedulers of tests run side by side, and the default binds 0.0.0.0:9494.
+  'metrics-address': '',
   ...(etcd.tls ? { 'etcd-ca': etcd.tls.ca, 'etcd-cert': etcd.tls.cert, 'etcd-key': etcd.tls.key } : {}),
   ...extra,
 });
