@@ -116,7 +116,7 @@ t.test('a bad metrics-address is a usage error naming the option and the value a
   ] as const) {
     const result = await metrics(dir, ['--metrics-address', value]);
     t.equal(result.exitCode, 2, value);
-    t.equal(result.stderr, `error: invalid config option metrics-address=${JSON.stringify(value)}: ${why}\n`, value);
+    t.equal(result.stderr, `error: invalid --metrics-address ${value}: ${why}\n`, value);
     t.equal(result.stdout, '', value);
   }
 });
