@@ -25,7 +25,9 @@ t.test('snapshot --verbose: progress of the save and compression on stderr, no l
     size = now;
   }
   const target = await tempDir(t, 'cli-progress');
-  const run = await execa(BIN, ['snapshot', '--verbose', '--etcd-endpoints', etcd.endpoint, '--etcdctl-path', '/usr/bin/etcdctl', '--target', target], {
+  // A data dir of its own, so the unit lock is this test's and no other test's run waits for it.
+  const member = await tempDir(t, 'cli-progress-member');
+  const run = await execa(BIN, ['snapshot', '--verbose', '--etcd-endpoints', etcd.endpoint, '--etcdctl-path', '/usr/bin/etcdctl', '--etcd-data-dir', join(member, 'data'), '--target', target], {
     reject: false,
     env: { NODE_OPTIONS: '' },
   });

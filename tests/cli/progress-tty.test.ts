@@ -17,7 +17,9 @@ t.test('stderr a terminal: the save and compression drawn as a bar on one line, 
   await etcd.put('/registry/namespaces/default', '{}');
   const [status] = JSON.parse(await etcd.etcdctl(['endpoint', 'status', '-w', 'json'])) as { Status: { dbSize: number; header: { revision: number } } }[];
   const target = await tempDir(t, 'cli-tty');
-  const run = await execa('python3', [IN_PTY, String(COLUMNS), BIN, 'snapshot', '--etcd-endpoints', etcd.endpoint, '--etcdctl-path', '/usr/bin/etcdctl', '--target', target], {
+  // A data dir of its own, so the unit lock is this test's and no other test's run waits for it.
+  const member = await tempDir(t, 'cli-tty-member');
+  const run = await execa('python3', [IN_PTY, String(COLUMNS), BIN, 'snapshot', '--etcd-endpoints', etcd.endpoint, '--etcdctl-path', '/usr/bin/etcdctl', '--etcd-data-dir', join(member, 'data'), '--target', target], {
     reject: false,
     env: { NODE_OPTIONS: '' },
     stripFinalNewline: false,

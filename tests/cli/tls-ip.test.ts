@@ -14,9 +14,10 @@ const etcd = await startEtcd({ tls: true });
 t.teardown(() => etcd.cleanup());
 const tls = etcd.tls!;
 
+// Each run has a data dir of its own, so the unit lock is its own and no other test's run waits for it.
 const snapshot = (t: Test, ca: string) =>
-  tempDir(t, 'tls-ip').then((target) =>
-    execa(BIN, ['snapshot', '--verbose', '--etcd-endpoints', etcd.endpoint, '--etcd-timeout', '3', '--etcdctl-path', '/usr/bin/etcdctl', '--etcd-ca', ca, '--etcd-cert', tls.cert, '--etcd-key', tls.key, '--target', target], {
+  Promise.all([tempDir(t, 'tls-ip'), tempDir(t, 'tls-ip-member')]).then(([target, member]) =>
+    execa(BIN, ['snapshot', '--verbose', '--etcd-endpoints', etcd.endpoint, '--etcd-timeout', '3', '--etcdctl-path', '/usr/bin/etcdctl', '--etcd-ca', ca, '--etcd-cert', tls.cert, '--etcd-key', tls.key, '--etcd-data-dir', join(member, 'data'), '--target', target], {
       reject: false,
       env: { NODE_OPTIONS: '' },
     }),
