@@ -47,6 +47,8 @@ export interface EtcdClient {
   cluster(): Promise<ClusterInfo>;
   // Whether the endpoint answers (`etcdctl endpoint health`): what a hook that only reports needs, without gRPC.
   health(): Promise<void>;
+  // The server's version (`etcdctl endpoint status`): what update-status shows as the workload version.
+  serverVersion(): Promise<string>;
   // Live keys in the keyspace (at a revision when given), through the etcd3 client.
   keyCount(revision?: number): Promise<number>;
   // The etcd server binary for throwaway members: etcdPath, else the snap's, else the one on PATH (never a snap launcher).

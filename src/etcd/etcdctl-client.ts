@@ -4,7 +4,7 @@ import type { CommandRunner } from '../process/command-runner.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import { checkTlsFiles } from './check-tls-files.ts';
 import { probeTls } from './probe-tls.ts';
-import { clusterInfoFromJson, countFromJson } from './etcdctl-json.ts';
+import { clusterInfoFromJson, countFromJson, serverVersionFromJson } from './etcdctl-json.ts';
 import { resolveEtcdBinaries, resolveEtcdServer } from './etcd-binaries.ts';
 import type { EtcdClient, RestoreOptions, RestoreTool, SnapshotStatus } from './etcd-client.ts';
 import { explainEtcdError, explainLocalError } from './explain-etcd-error.ts';
@@ -88,6 +88,14 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner, search
         await runner.run(bins.etcdctl, [...connection, `--command-timeout=${seconds}`, 'endpoint', 'health'], { ...ENV, timeoutMs: queryTimeoutMs });
       } catch (error) {
         await failAsked(error, 'checking its health');
+      }
+    },
+    async serverVersion() {
+      await checkTlsFiles(tls);
+      try {
+        return serverVersionFromJson(await query(['endpoint', 'status']));
+      } catch (error) {
+        return failAsked(error, 'reading its version');
       }
     },
     // Both through etcdctl (a Go program that starts in milliseconds): no gRPC client is loaded into the agent.

@@ -29,6 +29,13 @@ export const clusterInfoFromJson = (memberList: string, endpointStatus: string):
   };
 };
 
+// The server version from `etcdctl endpoint status -w json` of one endpoint.
+export const serverVersionFromJson = (endpointStatus: string): string => {
+  const [status] = parseExact(endpointStatus) as EndpointStatus[];
+  if (typeof status?.Status?.version !== 'string') throw new Error(`etcdctl printed something unexpected: ${endpointStatus.slice(0, 200)}`);
+  return status.Status.version;
+};
+
 // The key count of `etcdctl get "" --from-key --keys-only --limit=1 -w json` (etcd counts the whole range).
 export const countFromJson = (text: string): number => {
   const count = (parseExact(text) as { count?: number }).count ?? 0;

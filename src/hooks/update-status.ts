@@ -5,15 +5,16 @@ import { schedulePeriodMs } from '../policy/cron.ts';
 import { describeStatus } from '../policy/describe-status.ts';
 import { requestCatchUp } from '../state/catch-up-request.ts';
 import { readScheduleState } from '../state/schedule-state.ts';
+import type { EtcdClient } from '../etcd/etcd-client.ts';
 import type { HookContext } from './hook-context.ts';
 import { schedulerFiles } from './scheduler-unit.ts';
 import { setWorkloadVersion } from './workload-version.ts';
 
 // What is wrong with etcd itself, if anything: its service not active, or no answer from it.
-const etcdProblem = async (context: HookContext, config: AgentConfig): Promise<string | undefined> => {
+const etcdProblem = async (context: HookContext, config: AgentConfig, etcd: EtcdClient): Promise<string | undefined> => {
   if (!(await context.service.isActive(config.etcdService).catch(() => false))) return `etcd-service ${config.etcdService} is not active`;
   try {
-    await context.makeEtcd(config).health();
+    await etcd.health();
     return undefined;
   } catch (error) {
     return `etcd does not answer: ${oneLine(error)}`;
@@ -36,8 +37,12 @@ const leaveRequest = (context: HookContext, dir: string): Promise<boolean> =>
 // one itself: Juju runs one hook at a time, and a snapshot may take minutes. Never active while etcd is down.
 export const reportStatus = async (context: HookContext, config: AgentConfig, options: { requestCatchUp: boolean; notes?: string[] }): Promise<void> => {
   const { name } = schedulerFiles(context);
-  const problem = await etcdProblem(context, config);
-  if (problem === undefined) await setWorkloadVersion(context, config);
+  const etcd = context.makeEtcd(config);
+  // Asked for beside the health check (two etcdctl runs at once), so the hook takes no longer for it.
+  const version = etcd.serverVersion();
+  version.catch(() => undefined);
+  const problem = await etcdProblem(context, config, etcd);
+  if (problem === undefined) await setWorkloadVersion(context, version);
   const now = context.clock.now();
   const state = await readScheduleState(config.snapshotDir);
   const verdict = (schedulerActive: boolean, schedulerRestarted: boolean) =>

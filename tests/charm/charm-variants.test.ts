@@ -69,7 +69,9 @@ t.test('the subordinate metadata is the principal with its own keys laid over', 
   t.strictSame(made.resources, base.resources, 'the same snapshot resource');
   t.strictSame(made.assumes, ['juju >= 3.3']);
   t.equal('series' in made, false);
-  t.strictSame(Object.keys(made), ['name', 'display-name', 'summary', 'description', 'maintainers', 'subordinate', 'assumes', 'requires', 'peers', 'resources']);
+  t.strictSame(made.provides, { 'metrics-endpoint': { interface: 'prometheus_scrape' }, 'cos-agent': { interface: 'cos_agent', limit: 1 } }, 'the same observability relations');
+  t.strictSame(made.provides, base.provides);
+  t.strictSame(Object.keys(made), ['name', 'display-name', 'summary', 'description', 'maintainers', 'subordinate', 'assumes', 'requires', 'peers', 'resources', 'provides']);
   const [etcd, backup] = await charmVariants(CHARM_DIR);
   t.strictSame([etcd!.name, etcd!.subordinate, backup!.name, backup!.subordinate], ['etcd', false, 'etcd-backup', true]);
   t.equal(etcd!.metadata, principal, "the principal's metadata.yaml is the repository's own");

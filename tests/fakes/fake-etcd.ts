@@ -45,6 +45,7 @@ export interface FakeEtcdOptions {
   // Default: one member named `etcd0`, revision from the served data dir (or 100 without one).
   cluster?: Answer<ClusterInfo>;
   health?: Answer<void>;
+  serverVersion?: Answer<string>;
   // Default: the served data dir's keys (or 0).
   keyCount?: Answer<number, [number | undefined]>;
   // Default: revision 42, 7 keys.
@@ -116,6 +117,13 @@ export const fakeEtcd = (options: FakeEtcdOptions = {}): FakeEtcd => {
       calls.push({ method: 'health', args: [] });
       await answer(options.health, [], async () => {
         await served('checking its health');
+      });
+    },
+    async serverVersion() {
+      calls.push({ method: 'serverVersion', args: [] });
+      return answer(options.serverVersion, [], async () => {
+        await served('reading its version');
+        return '3.4.23';
       });
     },
     async keyCount(revision) {
