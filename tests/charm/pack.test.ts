@@ -92,7 +92,7 @@ t.test('npm run pack writes the six charms and prints each size', async (t) => {
   t.equal(packed.exitCode, 0, packed.stderr);
   for (const file of ['etcd.charm', 'etcd-backup.charm', ...ARTIFACTS.map((a) => a.file)]) {
     const bytes = (await stat(join(CHARM_DIR, file))).size;
-    t.match(packed.stdout, new RegExp(`^${file.replace('.', '\\.')}: [\\d.]+ MiB \\(${bytes} bytes, 4\\d entries\\)`, 'm'), file);
+    t.match(packed.stdout, new RegExp(`^${file.replace('.', '\\.')}: [\\d.]+ MiB \\(${bytes} bytes, \\d+ entries\\)`, 'm'), file);
   }
   t.match(packed.stdout, /^packed 6 charms in [\d.]+s$/m);
   t.equal(await sha256(join(CHARM_DIR, 'etcd.charm')), await sha256(join(CHARM_DIR, 'etcd_amd64.charm')), 'etcd.charm is the amd64 principal');
