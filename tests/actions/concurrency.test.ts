@@ -81,7 +81,7 @@ t.test('scheduled runs that meet a restore are skipped, never failed', async (t)
   scheduler.kill('SIGTERM');
   const { stderr } = await scheduler;
   const lines = String(stderr).split('\n');
-  t.equal(lines.filter((l) => l.includes('scheduled snapshot failed')).length, 0, 'no scheduled run failed');
+  t.strictSame(lines.filter((l) => l.includes('scheduled snapshot failed')), [], 'no scheduled run failed');
   t.ok(lines.some((l) => /scheduled snapshot skipped: restore \(pid \d+, since \S+\) held the unit lock/.test(l)), 'a run met the restore and was skipped');
   const state = await readState(schedDir);
   t.not(state?.lastRun?.outcome, 'failed');

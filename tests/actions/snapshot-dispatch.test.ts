@@ -174,12 +174,13 @@ t.test('an action the charm does not know fails clearly; hooks with nothing to d
 t.test('the hooks/ shims run dispatch for Juju without dispatch support', async (t) => {
   const sim = await createJujuSim({ config: configFor(etcd) });
   t.teardown(() => sim.cleanup());
-  const out = execFileSync(join(CHARM_DIR, 'hooks', 'leader-elected'), [], {
+  // cluster-relation-joined has nothing to do (leader-elected publishes the observability relations' data).
+  const out = execFileSync(join(CHARM_DIR, 'hooks', 'cluster-relation-joined'), [], {
     cwd: CHARM_DIR,
-    env: { ...sim.env(), JUJU_UNIT_NAME: 'etcd/0', JUJU_CHARM_DIR: CHARM_DIR, JUJU_HOOK_NAME: 'leader-elected' },
+    env: { ...sim.env(), JUJU_UNIT_NAME: 'etcd/0', JUJU_CHARM_DIR: CHARM_DIR, JUJU_HOOK_NAME: 'cluster-relation-joined' },
     encoding: 'utf8',
   });
   t.equal(out, '');
   const state = await sim.read();
-  t.ok(state.logs.some((l) => l.message === 'hook leader-elected: nothing to do'), 'dispatch ran the leader-elected hook');
+  t.ok(state.logs.some((l) => l.message === 'hook cluster-relation-joined: nothing to do'), 'dispatch ran the cluster-relation-joined hook');
 });
