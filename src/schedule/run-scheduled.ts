@@ -53,6 +53,9 @@ export const wasSkipped = (value: unknown): value is { skipped: string } => type
 export const runScheduledSnapshot = (deps: ScheduledRunDeps, config: AgentConfig, options: { signal?: AbortSignal; lockWaitMs?: number } = {}): Promise<RunRecord> =>
   governBuffers(() => scheduledSnapshot(deps, config, options));
 
+// What an interrupted run says.
+const INTERRUPTED = 'the snapshot was interrupted (the scheduler is stopping); nothing was kept';
+
 const scheduledSnapshot = async (deps: ScheduledRunDeps, config: AgentConfig, options: { signal?: AbortSignal; lockWaitMs?: number }): Promise<RunRecord> => {
   const started = deps.clock.now().toISOString();
   const { signal } = options;
@@ -62,9 +65,12 @@ const scheduledSnapshot = async (deps: ScheduledRunDeps, config: AgentConfig, op
     const done = await underScheduledLock(deps, config, 'scheduled snapshot', options.lockWaitMs ?? config.lockTimeoutMs, () => snapshotAndPrune(deps, config, started, signal, stage));
     return wasSkipped(done) ? { started, finished: deps.clock.now().toISOString(), outcome: 'skipped', reason: done.skipped } : done;
   } catch (error) {
-    const message = oneLine(error);
-    deps.log.error(`scheduled snapshot failed: ${message}`);
     const aborted = signal?.aborted === true;
+    // A run cut short because the scheduler is stopping did not fail: it is recorded, and logged, as interrupted,
+    // in one wording whichever step the stop reached (etcdctl's save, the archive, the upload).
+    const message = aborted ? INTERRUPTED : oneLine(error);
+    if (aborted) deps.log.warn(`scheduled snapshot interrupted: ${message}`);
+    else deps.log.error(`scheduled snapshot failed: ${message}`);
     return { started, finished: deps.clock.now().toISOString(), outcome: aborted ? 'interrupted' : 'failed', error: message, ...uploadOutcome(stage, aborted) };
   }
 };

@@ -82,6 +82,8 @@ t.test('scheduled runs that meet a restore are skipped, never failed', async (t)
   const { stderr } = await scheduler;
   const lines = String(stderr).split('\n');
   t.strictSame(lines.filter((l) => l.includes('scheduled snapshot failed')), [], 'no scheduled run failed');
+  // A run the final SIGTERM cut short is logged as interrupted, never as failed.
+  t.strictSame(lines.filter((l) => l.includes('scheduled snapshot interrupted') && !l.endsWith('the snapshot was interrupted (the scheduler is stopping); nothing was kept')), [], 'only SIGTERM interrupted a run');
   t.ok(lines.some((l) => /scheduled snapshot skipped: restore \(pid \d+, since \S+\) held the unit lock/.test(l)), 'a run met the restore and was skipped');
   const state = await readState(schedDir);
   t.not(state?.lastRun?.outcome, 'failed');

@@ -102,6 +102,8 @@ t.test('SIGTERM during a snapshot stops within the wait and leaves no partial fi
   const names = await listDir(dir);
   t.same(names.filter((n) => n !== '.etcd-agent-schedule.json'), [], `no archive, partial or scratch left: ${names.join(' ')}`);
   t.match(await readState(dir), { lastRun: { outcome: 'interrupted' } });
+  const said = String(result?.all ?? '').split('\n').filter((l) => /scheduled snapshot (failed|interrupted)/.test(l));
+  t.strictSame(said, ['warning: scheduled snapshot interrupted: the snapshot was interrupted (the scheduler is stopping); nothing was kept'], 'logged as interrupted, not failed');
 });
 
 t.test('scheduled restore drills prove the newest snapshot restorable', async (t) => {
