@@ -5,11 +5,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 // One sample: seconds since sampling started, the process's RSS, and the summed RSS of its descendants by command
-// name (the comm of /proc/<pid>/stat, e.g. "etcdctl").
+// name (the comm of /proc/<pid>/stat, e.g. "etcdctl"). The *AnonMiB twins count anonymous memory alone (RssAnon):
+// RSS also counts the pages of files a process maps, as bbolt (`etcdctl snapshot status`) maps the whole db.
 export interface RssSample {
   seconds: number;
   selfMiB: number;
+  selfAnonMiB: number;
   descendantsMiB: Record<string, number>;
+  descendantsAnonMiB: Record<string, number>;
 }
 
 // A running sampler: stop() ends it and hands back the samples, oldest first.
@@ -17,10 +20,12 @@ export interface RssSampler {
   stop(): Promise<RssSample[]>;
 }
 
-const rssMiB = async (pid: number): Promise<number | undefined> => {
+// [RSS, anonymous RSS] in MiB, or undefined once the process is gone (or a zombie).
+const rssMiB = async (pid: number): Promise<[number, number] | undefined> => {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
-  return kib === undefined ? undefined : Number(kib) / 1024;
+  const rss = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  const anon = /RssAnon:\s+(\d+) kB/.exec(status)?.[1];
+  return rss === undefined || anon === undefined ? undefined : [Number(rss) / 1024, Number(anon) / 1024];
 };
 
 // pid → [parent pid, command name] of every process there now.
@@ -52,14 +57,17 @@ const descendants = (table: Map<number, [number, string]>, root: number): [numbe
 };
 
 const sampleOnce = async (pid: number, seconds: number): Promise<RssSample | undefined> => {
-  const [selfMiB, table] = await Promise.all([rssMiB(pid), processTable()]);
-  if (selfMiB === undefined) return undefined;
+  const [self, table] = await Promise.all([rssMiB(pid), processTable()]);
+  if (self === undefined) return undefined;
   const descendantsMiB: Record<string, number> = {};
+  const descendantsAnonMiB: Record<string, number> = {};
   for (const [child, comm] of descendants(table, pid)) {
     const mib = await rssMiB(child);
-    if (mib !== undefined) descendantsMiB[comm] = (descendantsMiB[comm] ?? 0) + mib;
+    if (mib === undefined) continue;
+    descendantsMiB[comm] = (descendantsMiB[comm] ?? 0) + mib[0];
+    descendantsAnonMiB[comm] = (descendantsAnonMiB[comm] ?? 0) + mib[1];
   }
-  return { seconds, selfMiB, descendantsMiB };
+  return { seconds, selfMiB: self[0], selfAnonMiB: self[1], descendantsMiB, descendantsAnonMiB };
 };
 
 // Starts sampling pid every everyMs (one sample at a time: a slow /proc scan delays the next, never overlaps it).
