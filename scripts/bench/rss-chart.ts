@@ -3,11 +3,12 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
-// One line of the chart: which panel it is drawn in, its name in the legend, and its points.
+// One line of the chart: which panel it is drawn in, its name in the legend, and its points (mib null: a gap, the
+// line breaks there, e.g. between two runs of etcdctl).
 export interface RssSeries {
   panel: string;
   name: string;
-  points: { seconds: number; mib: number }[];
+  points: { seconds: number; mib: number | null }[];
 }
 
 // The Vega-Lite spec of the chart: panels side by side, each with its own time axis (a bigger db takes longer),
@@ -24,7 +25,7 @@ export const rssChartSpec = (series: RssSeries[], title: string): TopLevelSpec =
     encoding: {
       x: { field: 'seconds', type: 'quantitative', title: 'seconds since start' },
       y: { field: 'mib', type: 'quantitative', title: 'RSS (MiB)' },
-      color: { field: 'series', type: 'nominal', sort: [...new Set(series.map((s) => s.name))], title: null, legend: { orient: 'bottom', labelLimit: 400 } },
+      color: { field: 'series', type: 'nominal', sort: [...new Set(series.map((s) => s.name))], title: null, legend: { orient: 'bottom', columns: 2, labelLimit: 320 } },
     },
   },
   resolve: { scale: { x: 'independent' } },
