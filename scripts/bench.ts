@@ -3,10 +3,13 @@
 // the same run, interleaved, medians of BENCH_RUNS (3): snapshot vs `etcdctl snapshot save` and vs the runbook
 // (save, tar czf, sha256sum); encrypted and S3 vs plain; restore and verify vs the raw restore (stop,
 // `etcdctl snapshot restore`, swap, start, first healthy answer); the agent's own peak RSS for every command; and
-// cold starts. Prints ratios against the targets of issue 11, and the absolute figures.
-// BENCH_SIZES_MB=256,1024 and BENCH_RUNS=3 by default. Needs Debian's etcd-server, etcd-client and age.
+// cold starts. Prints ratios against the targets of issue 11, and the absolute figures. At each size it also samples
+// the RSS of one default snapshot (the agent, and the etcdctl it runs) and of one raw `etcdctl snapshot save` over
+// time, and draws them to docs/bench-rss.svg.
+// BENCH_SIZES_MB=256,1024 and BENCH_RUNS=3 by default; BENCH_ONLY=rss runs only the fills and the RSS-sampled runs
+// (and the chart). Needs Debian's etcd-server, etcd-client and age.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,9 +23,15 @@ import { startS3 } from '../tests/support/s3/server.ts';
 import { fillEtcd } from './bench/fill-etcd.ts';
 import { writeFastHookTools } from './bench/hook-tools.ts';
 import { AGENT, measure, median, timed, type Measured } from './bench/measure.ts';
+import { renderRssChart, type RssSeries } from './bench/rss-chart.ts';
+import type { RssSample } from './bench/rss-sampler.ts';
 
 const SIZES_MB = (process.env.BENCH_SIZES_MB ?? '256,1024').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const ONLY = process.env.BENCH_ONLY ?? '';
+if (ONLY !== '' && ONLY !== 'rss') throw new Error(`BENCH_ONLY=${ONLY} is not known: leave it unset for the whole bench, or set BENCH_ONLY=rss for the RSS chart alone`);
+const RSS_EVERY_MS = 50;
+const RSS_CHART = join(import.meta.dirname, '..', 'docs', 'bench-rss.svg');
 const ETCDCTL = '/usr/bin/etcdctl';
 const ROOT = join(import.meta.dirname, '..');
 const say = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
@@ -39,6 +48,29 @@ const record = (key: string, what: string, run: Measured | number, bytes?: numbe
   if (bytes !== undefined) row.bytes = bytes;
   rows.set(key, row);
 };
+// The RSS-sampled runs, by size: the lines of the chart, and their peaks for the table.
+const rssSeries: RssSeries[] = [];
+const rssPeaks: { size: string; agent: number; etcdctl: number; etcdctlAnon: number; raw: number }[] = [];
+// The points of one line; a sample without the process is a gap (null), so two runs of etcdctl are not joined.
+const points = (samples: RssSample[], pick: (s: RssSample) => number | undefined): RssSeries['points'] => {
+  const all = samples.map((s) => ({ seconds: s.seconds, mib: pick(s) ?? null }));
+  return all.filter((p, i) => p.mib !== null || (all[i - 1]?.mib ?? null) !== null);
+};
+// etcdctl's memory among the agent's descendants (with etcdutl's, which runs `snapshot status` where installed).
+const etcdTools = (byName: Record<string, number>): number | undefined =>
+  byName.etcdctl === undefined && byName.etcdutl === undefined ? undefined : (byName.etcdctl ?? 0) + (byName.etcdutl ?? 0);
+const recordRss = (size: string, agent: RssSample[], raw: RssSample[]): void => {
+  const lines: RssSeries[] = [
+    { panel: `db ${size}`, name: 'agent (Node)', points: points(agent, (s) => s.selfMiB) },
+    { panel: `db ${size}`, name: 'etcdctl run by the agent', points: points(agent, (s) => etcdTools(s.descendantsMiB)) },
+    { panel: `db ${size}`, name: 'its anonymous memory only', points: points(agent, (s) => etcdTools(s.descendantsAnonMiB)) },
+    { panel: `db ${size}`, name: 'raw etcdctl snapshot save', points: points(raw, (s) => s.selfMiB) },
+  ];
+  rssSeries.push(...lines);
+  const [a, e, ea, r] = lines.map((l) => Math.max(0, ...l.points.map((p) => p.mib ?? 0))) as [number, number, number, number];
+  rssPeaks.push({ size, agent: a, etcdctl: e, etcdctlAnon: ea, raw: r });
+};
+
 const med = (key: string): number => median(rows.get(key)?.seconds ?? [Number.NaN]);
 const peak = (key: string): number => Math.max(...(rows.get(key)?.peakMiB ?? [Number.NaN]));
 
@@ -87,6 +119,17 @@ const benchSize = async (mb: number): Promise<void> => {
     const agentDir = join(work, 'agent');
     const keep = join(work, 'keep');
     await mkdir(keep, { recursive: true });
+    // One run each with RSS sampled over time, apart from the timed rounds (the sampling scans /proc).
+    await clearDir(raw);
+    const rawRss = await measure(ETCDCTL, [`--endpoints=${etcd.endpoint}`, 'snapshot', 'save', join(raw, 'db')], { ETCDCTL_API: '3' }, RSS_EVERY_MS);
+    await clearDir(agentDir);
+    const agentRss = await measure(AGENT, ['snapshot', ...flags, '--target', agentDir], env, RSS_EVERY_MS);
+    recordRss(size, agentRss.rss ?? [], rawRss.rss ?? []);
+    say(`${size}: RSS sampled (${agentRss.rss?.length ?? 0} samples of the agent's snapshot, ${rawRss.rss?.length ?? 0} of the raw save)`);
+    if (ONLY === 'rss') {
+      await service.systemctl(['stop', 'bench-etcd']);
+      return;
+    }
     const snapshot = async (tag: string, extra: string[]): Promise<Measured & { path: string; bytes: number }> => {
       await clearDir(agentDir);
       const run = await measure(AGENT, ['snapshot', ...flags, '--target', agentDir, ...extra], env);
@@ -169,8 +212,21 @@ const benchColdStart = async (): Promise<void> => {
 const ratio = (a: number, b: number): string => (a / b).toFixed(2);
 const verdict = (ok: boolean): string => (ok ? 'holds' : '**misses**');
 
-await benchColdStart();
+if (ONLY === '') await benchColdStart();
 for (const mb of SIZES_MB) await benchSize(mb);
+
+await mkdir(dirname(RSS_CHART), { recursive: true });
+await writeFile(RSS_CHART, await renderRssChart(rssSeries, `RSS during one snapshot, sampled every ${RSS_EVERY_MS} ms`));
+say(`RSS chart written to ${RSS_CHART}`);
+const rssLines = ['| RSS during one snapshot | ' + rssPeaks.map((p) => p.size).join(' | ') + ' |', '|---|' + rssPeaks.map(() => '---').join('|') + '|',
+  `| agent (Node) peak | ${rssPeaks.map((p) => `${p.agent.toFixed(0)} MiB`).join(' | ')} |`,
+  `| etcdctl run by the agent, peak | ${rssPeaks.map((p) => `${p.etcdctl.toFixed(0)} MiB`).join(' | ')} |`,
+  `| the same, anonymous memory only | ${rssPeaks.map((p) => `${p.etcdctlAnon.toFixed(0)} MiB`).join(' | ')} |`,
+  `| raw etcdctl snapshot save, peak | ${rssPeaks.map((p) => `${p.raw.toFixed(0)} MiB`).join(' | ')} |`];
+if (ONLY === 'rss') {
+  console.log(rssLines.join('\n'));
+  process.exit(0);
+}
 
 const lines: string[] = [];
 lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; medians of ${RUNS} interleaved runs.`, '');
@@ -207,4 +263,5 @@ for (const [k, row] of rows) {
   lines.push(`| ${row.what} | ${cells.join(' | ')} |`);
 }
 lines.push('', `Ratios: ${SIZES_MB.map((mb) => `${mb} MiB snapshot/raw ${ratio(med(`${mb} MiB:snapshot`), med(`${mb} MiB:raw-save`))}, runbook/raw ${ratio(med(`${mb} MiB:runbook`), med(`${mb} MiB:raw-save`))}`).join('; ')}`);
+lines.push('', ...rssLines);
 console.log(lines.join('\n'));
