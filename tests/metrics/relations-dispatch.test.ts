@@ -1,8 +1,9 @@
 import t, { type Test } from 'tap';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { startEtcd } from '../support/etcd/server.ts';
+import { SYSTEMCTL_DIR } from '../support/etcd/service.ts';
 import { createJujuSim, runDispatch, type SimSetup } from '../support/juju/sim.ts';
 import { CHARM_DIR, configFor } from '../support/juju/charm-run.ts';
 import { tempDir } from '../support/files/dirs.ts';
@@ -68,4 +69,24 @@ t.test('without the relations nothing is written', async (t) => {
   t.equal(run.exitCode, 0, run.stderr);
   t.strictSame(data, {});
   t.equal(run.calls.filter((c) => c[0] === 'relation-set').length, 0);
+});
+
+t.test('config-changed publishes the new port: the scrape job follows metrics-address', async (t) => {
+  // config-changed also writes the scheduler's unit, so it runs with the systemctl stand-in and a systemd dir of its own.
+  const work = await tempDir(t, 'relations-config');
+  await mkdir(join(work, 'systemctl'));
+  const juju = await createJujuSim({ relations: RELATIONS, address: '10.1.2.3', leader: true, config: configFor(etcd, { 'snapshot-dir': join(work, 'snapshots'), 'snapshot-schedule': '', 'metrics-address': '0.0.0.0:9696' }) });
+  t.teardown(() => juju.cleanup());
+  const env = {
+    SYSTEMCTL_SIM_DIR: join(work, 'systemctl'),
+    SYSTEMCTL_UNIT_DIR: join(work, 'systemd'),
+    ETCD_AGENT_SYSTEMD_DIR: join(work, 'systemd'),
+    ETCD_AGENT_STATE_DIR: join(work, 'state'),
+    PATH: `${SYSTEMCTL_DIR}:${juju.env().PATH}`,
+  };
+  const run = await runDispatch(juju, { charmDir: CHARM_DIR, dispatchPath: 'hooks/config-changed', env, timeoutMs: 60_000 });
+  t.equal(run.exitCode, 0, run.stderr);
+  const data = JSON.parse(await readFile(join(juju.dir, 'relation-data.json'), 'utf8')) as Record<string, { app: Record<string, string>; unit: Record<string, string> }>;
+  t.strictSame(JSON.parse(data['metrics-endpoint:5']!.app.scrape_jobs!), [{ job_name: 'etcd_agent', metrics_path: '/metrics', static_configs: [{ targets: ['*:9696'] }] }]);
+  t.strictSame(JSON.parse(data['cos-agent:6']!.unit.config!).metrics_scrape_jobs, [{ job_name: 'etcd_0_etcd_agent', metrics_path: '/metrics', static_configs: [{ targets: ['localhost:9696'] }] }]);
 });
