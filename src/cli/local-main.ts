@@ -4,6 +4,7 @@ import yargs, { type Argv } from 'yargs';
 import type { CharmFiles } from '../charm/charm-files.ts';
 import type { ActionDeps } from '../actions/run-action.ts';
 import { runAction } from '../actions/run-action.ts';
+import type { Naming } from '../config/naming.ts';
 import { UsageError } from '../errors/agent-error.ts';
 import { createLogger } from '../log/logger.ts';
 import { checkFlags } from './check-flags.ts';
@@ -151,34 +152,25 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
       },
     );
   }
-  let scheduleFlags: CommandFlags | undefined;
-  cli.command(
-    'schedule',
-    SCHEDULE_SUMMARY,
-    (y: Argv) => {
-      scheduleFlags = addCommandFlags(y, 'schedule' satisfies CliCommand, charm, {}, []);
-      return y;
-    },
-    async (argv: Flags) => {
-      checkArgs('schedule', scheduleFlags!, argv, []);
-      const { config, naming } = await optionsOf(argv, []);
-      exitCode = await runScheduleCommand(config, charm, deps, unitOf(argv), naming);
-    },
-  );
-  let metricsFlags: CommandFlags | undefined;
-  cli.command(
-    'metrics',
-    METRICS_SUMMARY,
-    (y: Argv) => {
-      metricsFlags = addCommandFlags(y, 'metrics' satisfies CliCommand, charm, {}, []);
-      return y;
-    },
-    async (argv: Flags) => {
-      checkArgs('metrics', metricsFlags!, argv, []);
-      const { config, naming } = await optionsOf(argv, []);
-      exitCode = await runMetricsCommand(config, charm, deps.clock, naming);
-    },
-  );
+  // A command that runs no action: only options (schedule, metrics), checked like an action's, then run.
+  const optionsCommand = (command: 'schedule' | 'metrics', summary: string, run: (config: Record<string, unknown>, naming: Naming, argv: Flags) => Promise<number>): void => {
+    let flags: CommandFlags | undefined;
+    cli.command(
+      command,
+      summary,
+      (y: Argv) => {
+        flags = addCommandFlags(y, command satisfies CliCommand, charm, {}, []);
+        return y;
+      },
+      async (argv: Flags) => {
+        checkArgs(command, flags!, argv, []);
+        const { config, naming } = await optionsOf(argv, []);
+        exitCode = await run(config, naming, argv);
+      },
+    );
+  };
+  optionsCommand('schedule', SCHEDULE_SUMMARY, (config, naming, argv) => runScheduleCommand(config, charm, deps, unitOf(argv), naming));
+  optionsCommand('metrics', METRICS_SUMMARY, (config, naming) => runMetricsCommand(config, charm, deps.clock, naming));
   try {
     await cli.parseAsync();
   } catch (error) {
