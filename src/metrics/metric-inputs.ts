@@ -14,6 +14,8 @@ export interface MetricInputs {
   periodSeconds: number | undefined;
   // 1 when the scheduler is running.
   schedulerUp: boolean;
+  // Seconds from the recoverable window's newest point to now; undefined when there is no capture status.
+  recoverableAgeSeconds?: number | undefined;
 }
 
 // Where the inputs are read from.
