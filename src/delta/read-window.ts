@@ -1,6 +1,6 @@
 import { oneLine } from '../errors/agent-error.ts';
 import type { DeltaStore, StoredSegment } from '../store/delta-store.ts';
-import type { StoredSnapshot, StoreCallOptions } from '../store/snapshot-store.ts';
+import type { SnapshotStore, StoredSnapshot, StoreCallOptions } from '../store/snapshot-store.ts';
 import { buildChains, chainEnd, recoverableWindow, replayPath } from './chains.ts';
 import type { CaptureStatus, Chain, ChainBase, RecoverablePoint, RecoverableWindow, SegmentManifest } from './delta-types.ts';
 import { readSegmentManifest } from './segment-reader.ts';
@@ -101,4 +101,14 @@ export const readRecoverableWindow = async (sources: WindowSources): Promise<{ w
     }),
   );
   return { window: recoverableWindow(chains, ends, sources.capture), segments };
+};
+
+// The window of the unit's snapshot dir alone (update-status, the metrics endpoint), or undefined when there is
+// none or the dir cannot be listed: a status or a scrape does not fail over it.
+export const readLocalWindow = async (snapshots: SnapshotStore, local: LocalDeltas, capture: CaptureStatus | undefined, readTrailers = true): Promise<RecoverableWindow | undefined> => {
+  try {
+    return (await readRecoverableWindow({ local, snapshots: await snapshots.list(), capture, readTrailers })).window;
+  } catch {
+    return undefined;
+  }
 };
