@@ -29,7 +29,7 @@ export const baseNamed = async (store: LocalStore, name: string): Promise<ChainB
 
 // The last revision the closed segments of base's chain in dir reach; the base's own revision when there are none.
 export const chainLastRevision = async (dir: string, base: ChainBase): Promise<number> => {
-  let last = base.revision;
+  let last = Math.max(base.revision, 1);
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const segment = parseSegmentName(name);
     if (segment && segment.stamp === base.stamp && segment.lastRevision > last) last = segment.lastRevision;

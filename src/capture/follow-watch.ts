@@ -6,12 +6,13 @@ import type { WatchSession, WatchSource } from '../etcd/etcd3-watch.ts';
 import { oneLine } from '../errors/agent-error.ts';
 import type { Logger } from '../log/logger.ts';
 import type { CaptureStatusKeeper } from './capture-status.ts';
-import { RevisionGapError, SegmentChain, type ChainOptions } from './segment-chain.ts';
+import { chainStart, RevisionGapError, SegmentChain, type ChainOptions } from './segment-chain.ts';
 import { clusterIdHex, toDeltaEvent } from './to-delta-event.ts';
 
 // The whole keyspace: key "\0" with range_end "\0".
 const ALL_KEYS = Buffer.from([0]);
 const MAX_BACKOFF_MS = 30_000;
+const EMPTY_WAIT_MS = 60_000;
 
 // What the follower needs.
 export interface FollowDeps {
@@ -56,6 +57,10 @@ export class WatchFollower {
   private outage: { since: number } | undefined;
   private backoffMs = 1_000;
   private lastEventTime: string | undefined;
+  // The chain was started from a snapshot taken because etcd had compacted, and has no event yet.
+  private fresh = false;
+  // The last full snapshot was of an empty store.
+  private empty = false;
 
   private readonly deps: FollowDeps;
   private readonly signal: AbortSignal;
@@ -102,15 +107,21 @@ export class WatchFollower {
     while (this.arrived.length > 0) {
       const base = await this.deps.baseOf(this.arrived.shift()!);
       if (!base) continue;
+      if (base.revision < 1) {
+        // An empty store's snapshot (revision 0) cannot start a chain; one is taken again a while later.
+        if (!this.chain) this.empty = true;
+        continue;
+      }
       const now = this.deps.clock.now();
       if (!this.chain || this.restart) {
         await this.chain?.close(now);
-        this.chain = new SegmentChain(this.deps.chain, base, base.revision);
+        this.chain = new SegmentChain(this.deps.chain, base, chainStart(base));
+        this.fresh = this.restart?.gap !== undefined;
         const gap = this.restart?.gap;
         if (gap) this.deps.status.gap({ ...gap, toRevision: Math.max(gap.toRevision, base.revision - 1) });
         if (this.restart) this.deps.log.info(`capture: a new chain starts at ${base.name} (revision ${base.revision})`);
         this.restart = undefined;
-        this.deps.status.chain(base.name, base.revision, base.created);
+        this.deps.status.chain(base.name, chainStart(base), base.created);
       } else if (base.revision > this.chain.base.revision) {
         await this.chain.switchTo(base, now);
       }
@@ -118,6 +129,12 @@ export class WatchFollower {
   }
 
   private async takeBase(): Promise<void> {
+    if (this.empty) {
+      this.deps.log.info('capture: etcd holds no key yet, so there is no chain to start; taking a full snapshot again in a minute');
+      await this.pause(EMPTY_WAIT_MS);
+      this.empty = false;
+      if (this.arrived.length > 0 || this.signal.aborted) return;
+    }
     const reason = this.restart?.reason ?? 'there is no full snapshot to start from';
     this.deps.log.info(`capture: taking a full snapshot to start a chain from (${reason})`);
     const written = await this.deps.snapshot(reason);
@@ -139,7 +156,10 @@ export class WatchFollower {
     if (end.kind === 'write') {
       // The open segment is dropped; the watch resumes after the last closed one (etcd still has the events).
       await chain.abort().catch(() => undefined);
-      log.error(`capture: cannot write delta segments in ${this.deps.chain.dir} (${oneLine(end.error)}); resuming at revision ${chain.last + 1} in ${this.backoffMs / 1000}s`);
+      if (!this.outage) {
+        this.outage = { since: now.getTime() };
+        log.error(`capture: cannot write delta segments in ${this.deps.chain.dir} (${oneLine(end.error)}); retrying, to resume at revision ${chain.last + 1}`);
+      }
       status.state('failed', `cannot write delta segments: ${oneLine(end.error)}`);
       await this.pause(this.backoffMs);
       this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
@@ -157,6 +177,16 @@ export class WatchFollower {
       return;
     }
     await chain.close(now);
+    if (end.kind === 'compacted' && this.fresh && chain.closedLast === chainStart(chain.base) && end.compactRevision - 1 > chain.last) {
+      // A snapshot taken after the compaction, whose revision is still before it: the revisions between left no key
+      // behind (deletes whose tombstones the compaction removed), so the chain starts at the compaction.
+      log.warn(`capture: ${chain.base.name} is at revision ${chain.base.revision}, before etcd's compaction at ${end.compactRevision}; its chain starts at revision ${end.compactRevision}`);
+      chain.last = end.compactRevision - 1;
+      chain.closedLast = chain.last;
+      this.fresh = false;
+      return;
+    }
+    this.fresh = false;
     if (end.kind === 'history') {
       log.warn(`capture: ${end.why}; starting a new chain from a new full snapshot`);
       this.restart = { reason: end.why };

@@ -14,6 +14,10 @@ export class RevisionGapError extends AgentError {
   }
 }
 
+// The last revision a base stands for: its manifest's revision, but at least 1 (the empty store's revision, which
+// etcd reports as 0 in a snapshot of it and which holds no event: its first event is at revision 2).
+export const chainStart = (base: ChainBase): number => Math.max(base.revision, 1);
+
 // Where a chain's segments go and how big one may grow.
 export interface ChainOptions {
   dir: string;
@@ -58,12 +62,12 @@ export class SegmentChain {
   // Switches to a new base: at once (the open segment is closed, the next event must be base.revision + 1) when the
   // chain already reached its revision, else once the events pass it (events <= its revision stay in this chain).
   async switchTo(base: ChainBase, closedAt: Date): Promise<'now' | 'later'> {
-    if (this.last >= base.revision) {
+    if (this.last >= chainStart(base)) {
       await this.close(closedAt);
       this.next = undefined;
       this.base = base;
-      this.last = base.revision;
-      this.closedLast = base.revision;
+      this.last = chainStart(base);
+      this.closedLast = this.last;
       this.options.onSwitch(base);
       return 'now';
     }
@@ -81,7 +85,7 @@ export class SegmentChain {
         this.duplicates += 1;
         continue;
       }
-      if (this.next && event.revision > this.next.revision) await this.switchTo(this.next, at);
+      if (this.next && event.revision > chainStart(this.next)) await this.switchTo(this.next, at);
       if (event.revision > this.last + 1) throw new RevisionGapError(this.last + 1, event.revision);
       if (!this.writer) {
         this.writer = await openSegment({ dir: this.options.dir, base: this.base, firstRevision: this.last + 1, clusterId, recipients: this.options.recipients });

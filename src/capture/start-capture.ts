@@ -15,7 +15,7 @@ import { readScheduleState } from '../state/schedule-state.ts';
 import { CaptureStatusKeeper, type StateWriter } from './capture-status.ts';
 import { baseNamed, chainLastRevision, newestBase } from './find-base.ts';
 import { WatchFollower } from './follow-watch.ts';
-import { SegmentChain, type ChainOptions } from './segment-chain.ts';
+import { chainStart, SegmentChain, type ChainOptions } from './segment-chain.ts';
 import { SegmentUploader } from './segment-uploader.ts';
 
 // What the capture needs from the scheduler's deps.
@@ -70,7 +70,9 @@ export const startCapture = (deps: CaptureDeps, config: AgentConfig, hooks: Capt
 
   const run = async (): Promise<void> => {
     const previous = (await readScheduleState(dir)).capture;
-    const base = await newestBase(store);
+    const newest = await newestBase(store);
+    // An empty store's snapshot (revision 0) starts no chain.
+    const base = newest && newest.revision >= 1 ? newest : undefined;
     const last = base ? await chainLastRevision(dir, base) : 0;
     const same = previous !== undefined && base !== undefined && previous.base === base.name && previous.coveredRevision === last;
     const initial: CaptureStatus = {
@@ -103,7 +105,7 @@ export const startCapture = (deps: CaptureDeps, config: AgentConfig, hooks: Capt
         if (of.name === status.current.base) status.cover(segment.manifest.lastRevision, segment.manifest.lastEventTime);
         uploader?.add({ name: segment.name, path: segment.path, sha256: segment.sha256 });
       },
-      onSwitch: (to: ChainBase) => status.chain(to.name, to.revision, to.created),
+      onSwitch: (to: ChainBase) => status.chain(to.name, chainStart(to), to.created),
     };
     follower = new WatchFollower(
       { source, clock: deps.clock, log: deps.log, status, chain: chainOptions, intervalMs, baseOf: (name) => baseNamed(store, name), snapshot: hooks.snapshot },

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Etcd3 } from 'etcd3';
 import { startEtcd } from '../support/etcd/server.ts';
 import { tempDir } from '../support/files/dirs.ts';
@@ -10,6 +10,8 @@ const etcd = await startEtcd();
 t.teardown(() => etcd.cleanup());
 const client = new Etcd3({ hosts: etcd.endpoint });
 t.teardown(() => client.close());
+// A snapshot of an empty store (revision 0) starts no chain: etcd holds a key before any capture starts.
+await etcd.put('/registry/namespaces/default', '{}');
 
 // Kubernetes-like changes: creates, updates, deletes, keys under a lease, and multi-key transactions (several events
 // in one revision).
@@ -29,10 +31,11 @@ const churn = async (prefix: string, rounds: number): Promise<void> => {
 
 // Checks one chain: every revision from its base + 1 to `to` is in its segments once, in order, and the base's
 // keyspace with the events applied is etcd's keyspace at `to`, key by key.
-const checkChain = async (t: Tap.Test, dir: string, base: string, to: number): Promise<void> => {
+const checkChain = async (t: Test, dir: string, base: string, to: number): Promise<void> => {
   const stamp = archiveStamp(base)!;
   const { events, manifests, segments } = await readChain(dir, stamp);
-  const baseRevision = manifests[0]?.baseRevision ?? 0;
+  // An empty store's snapshot says revision 0; etcd's first event is at revision 2.
+  const baseRevision = Math.max(manifests[0]?.baseRevision ?? 0, 1);
   const upTo = events.filter((e) => e.revision <= to);
   t.strictSame(revisionRun(upTo), range(baseRevision + 1, to), `revisions ${baseRevision + 1}..${to} each once, in order`);
   for (let i = 1; i < segments.length; i++) t.equal(segments[i]!.firstRevision, segments[i - 1]!.lastRevision + 1, `${segments[i]!.name} follows on`);
@@ -91,4 +94,76 @@ t.test('a full snapshot the scheduler takes starts a new chain at exactly its re
     if (next) t.ok(segments.at(-1)!.lastRevision >= next.baseRevision, `chain ${base.base} reaches the next base's revision ${next.baseRevision}`);
   }
   t.equal(covered.base, chains.at(-1)!.manifests[0]!.base, 'the status names the newest chain');
+});
+
+// Writes until stop() and returns how many rounds ran.
+const background = (prefix: string) => {
+  let writing = true;
+  let rounds = 0;
+  const done = (async () => {
+    for (; writing; rounds++) await churn(`${prefix}/${rounds}`, 2).catch(() => new Promise((r) => setTimeout(r, 100)));
+  })();
+  return {
+    stop: async () => {
+      writing = false;
+      await done;
+      return rounds;
+    },
+  };
+};
+
+t.test('the scheduler killed (SIGKILL) mid-capture and started again: no gap, no duplicate', async (t) => {
+  const dir = await tempDir(t, 'capture-kill');
+  const first = spawnCapture(etcd, dir);
+  t.teardown(() => void first.kill('SIGKILL'));
+  const started = await waitFor('a chain', async () => ((await captureState(dir))?.base ? captureState(dir) : undefined));
+  const writer = background('/registry/kill');
+  await waitFor('a few closed segments', async () => ((await segmentsIn(dir)).length >= 3 ? true : undefined)).catch(async (e) => {
+    first.kill('SIGTERM');
+    console.error(String((await first).all), await captureState(dir));
+    throw e;
+  });
+  first.kill('SIGKILL');
+  await first;
+  const killedAt = (await captureState(dir))!.coveredRevision;
+  const second = spawnCapture(etcd, dir);
+  t.teardown(() => void second.kill('SIGKILL'));
+  await waitFor('the capture to move past the kill', async () => ((await captureState(dir))!.coveredRevision > killedAt + 20 ? true : undefined));
+  await writer.stop();
+  const last = await etcdRevision(etcd);
+  const covered = await waitCovered(dir, last);
+  second.kill('SIGTERM');
+  const result = await second;
+  t.equal(result.exitCode, 0, result.all);
+  t.equal(covered.base, started!.base, 'the same chain goes on');
+  t.strictSame(covered.gaps, []);
+  await checkChain(t, dir, covered.base, last);
+  t.match(result.all, new RegExp(`from ${covered.base.replace(/\./g, '\\.')} at revision ${killedAt + 1}\\b`), 'resumed after the last closed segment');
+  t.match(result.all, /removed \S+\.etcd-agent-delta-\S+\.partial-\S+, left by a run that died/, 'the dead run\'s open segment was removed');
+});
+
+t.test('etcd restarted mid-capture: the watch reconnects and resumes with no gap', async (t) => {
+  const own = await startEtcd();
+  t.teardown(() => own.cleanup());
+  await own.put('/registry/namespaces/default', '{}');
+  const dir = await tempDir(t, 'capture-etcd-restart');
+  const agent = spawnCapture(own, dir);
+  t.teardown(() => void agent.kill('SIGKILL'));
+  await waitFor('a chain', async () => ((await captureState(dir))?.base ? true : undefined));
+  for (let i = 0; i < 20; i++) await own.put(`/registry/restart/before/${i}`, `v${i}`);
+  await waitCovered(dir, await etcdRevision(own));
+  await own.stop();
+  await new Promise((r) => setTimeout(r, 3_000));
+  await own.start();
+  for (let i = 0; i < 20; i++) await own.put(`/registry/restart/after/${i}`, `v${i}`);
+  const last = await etcdRevision(own);
+  const covered = await waitCovered(dir, last);
+  agent.kill('SIGTERM');
+  const result = await agent;
+  t.equal(result.exitCode, 0, result.all);
+  const { events, manifests } = await readChain(dir, archiveStamp(covered.base)!);
+  t.strictSame(revisionRun(events), range(manifests[0]!.baseRevision + 1, last), 'every revision once across the restart');
+  const lines = String(result.all).split('\n');
+  t.equal(lines.filter((l) => l.includes('capture: the watch on')).length, 1, 'one line for the outage, not one per retry');
+  t.equal(lines.filter((l) => /capture: the watch resumed at revision \d+ after \d+s/.test(l)).length, 1);
 });
