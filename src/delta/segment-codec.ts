@@ -32,7 +32,7 @@ const sameKeys = (object: Json, keys: readonly string[]): boolean => {
 
 // An event's invariants, as etcd reports them; a message naming the first one broken, or undefined.
 const eventFault = (event: DeltaEvent): string | undefined => {
-  if (!isPositive(event.revision)) return `revision ${String(event.revision)} is not a whole number >= 1`;
+  if (!isPositive(event.revision)) return `revision ${JSON.stringify(event.revision) ?? String(event.revision)} is not a whole number >= 1`;
   if (event.type !== 'put' && event.type !== 'delete') return `type ${JSON.stringify(event.type)} is neither put nor delete`;
   if (event.key.length === 0) return 'the key is empty';
   if (!isIso(event.time)) return `time ${JSON.stringify(event.time)} is not an ISO 8601 UTC time with milliseconds`;
