@@ -85,7 +85,7 @@ export const startCapture = (deps: CaptureDeps, config: AgentConfig, hooks: Capt
     };
     const status = new CaptureStatusKeeper(hooks.write, initial);
     status.update(() => undefined);
-    const remote = await (deps.stores as Stores & { remoteDeltas?: () => Promise<DeltaUploadStore | undefined> }).remoteDeltas?.();
+    const remote = await deps.stores.remoteDeltas();
     const uploader = remote
       ? new SegmentUploader(remote, deps.log, `every ${config.deltaIntervalSeconds}s`, (r) => status.update((s) => Object.assign(s, { uploads: r })), stopSignal)
       : undefined;
