@@ -1,7 +1,7 @@
 // update-status with point-in-time capture on: how far back the unit can be restored, and blocked when capture
 // failed, stopped or lags (the hook through dispatch, a real etcd as the etcd service, the scheduler a stand-in).
 import t, { type Test } from 'tap';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -12,6 +12,7 @@ import { installEtcdService, SYSTEMCTL, SYSTEMCTL_DIR } from '../support/etcd/se
 import { tempDir } from '../support/files/dirs.ts';
 import { CHARM_DIR, configFor } from '../support/juju/charm-run.ts';
 import { createJujuSim, runDispatch } from '../support/juju/sim.ts';
+import { waitFor } from '../support/juju/agent-process.ts';
 import { chainBase, writeBase, writeSegment } from '../delta/window-fixture.ts';
 
 const UNIT = 'etcd-agent-scheduler-etcd-0';
@@ -76,4 +77,42 @@ t.test('update-status with capture: recoverable to, lagging, failed, stopped, a 
   t.strictSame(await status(undefined), { status: 'blocked', message: `point-in-time capture has not reported since the scheduler started; ${TODO}; ${LAST}` });
   // delta-interval 0: capture is off, a status left from before says nothing.
   t.strictSame(await status(capture({ state: 'failed', error: 'x' }), { 'delta-interval': 0 }), { status: 'active', message: LAST });
+});
+
+t.test('with the real scheduler capturing: update-status and list-snapshots show how far back the unit can be restored', async (t) => {
+  const work = await tempDir(t, 'status-capture-real');
+  const sim = join(work, 'systemctl');
+  const snapshots = join(work, 'snapshots');
+  const systemd = join(work, 'systemd');
+  await mkdir(sim);
+  await copyFile(etcdService.unitFile, join(sim, 'snap.etcd.etcd.json'));
+  const env = { SYSTEMCTL_SIM_DIR: sim, SYSTEMCTL_UNIT_DIR: systemd, ETCD_AGENT_SYSTEMD_DIR: systemd, ETCD_AGENT_STATE_DIR: join(work, 'state') };
+  const config = configFor(etcd, { 'snapshot-dir': snapshots, 'snapshot-schedule': '0 */6 * * *', 'delta-interval': 1, 'metrics-address': '' });
+  const juju = await createJujuSim({ config });
+  t.teardown(async () => {
+    await execa(SYSTEMCTL, ['stop', UNIT], { reject: false, env });
+    await juju.cleanup();
+  });
+  const run = (path: string) => runDispatch(juju, { charmDir: CHARM_DIR, dispatchPath: path, env: { ...env, PATH: `${SYSTEMCTL_DIR}:${juju.env().PATH}` }, timeoutMs: 90_000 });
+  // etcd holds a key, so the capture's first full snapshot can start a chain.
+  await etcd.put('/registry/namespaces/default', '{}');
+  t.equal((await run('hooks/install')).exitCode, 0);
+  // The capture asks for a first full snapshot, then follows the watch; a write after it lands in a segment.
+  const stateOf = async () => JSON.parse(await readFile(join(snapshots, STATE_FILE), 'utf8')) as { capture?: CaptureStatus };
+  const log = () => readFile(join(sim, `${UNIT}.log`), 'utf8').catch(() => '');
+  await waitFor('the capture to start a chain', async () => ((await stateOf()).capture?.base ? true : undefined), 60_000).catch(async (e) => { console.error(await log(), JSON.stringify(await stateOf().catch(() => ({})))); throw e; });
+  await etcd.put('/registry/configmaps/default/pitr', 'one');
+  const revision = Number(/"revision":(\d+)/.exec((await execa('/usr/bin/etcdctl', ['--endpoints', etcd.endpoint, 'get', '/registry/configmaps/default/pitr', '-w', 'json'])).stdout)?.[1]);
+  await waitFor(`the capture to cover revision ${revision}`, async () => (((await stateOf()).capture?.coveredRevision ?? 0) >= revision ? true : undefined), 60_000);
+
+  const status = (await run('hooks/update-status')).statusHistory.at(-1)!;
+  t.equal(status.status, 'active', status.message);
+  const shown = /^last snapshot \d+s ago \(rev \d+, [\d.]+K\); recoverable to \d+s ago \(rev (\d+)\)$/.exec(status.message);
+  t.ok(shown, status.message);
+  t.ok(Number(shown?.[1]) >= revision, `recoverable to revision ${shown?.[1]}, at least ${revision}`);
+
+  const list = await run('actions/list-snapshots');
+  const recoverable = (list.results as { recoverable?: Record<string, string> }).recoverable;
+  t.ok(recoverable !== undefined && Number(recoverable['to-revision']) >= revision, JSON.stringify(list.results));
+  t.equal(recoverable?.gaps, '0');
 });
