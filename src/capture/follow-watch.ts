@@ -13,6 +13,7 @@ import { clusterIdHex, toDeltaEvent } from './to-delta-event.ts';
 const ALL_KEYS = Buffer.from([0]);
 const MAX_BACKOFF_MS = 30_000;
 const EMPTY_WAIT_MS = 60_000;
+const MAX_SNAPSHOT_RETRY_MS = 300_000;
 
 // What the follower needs.
 export interface FollowDeps {
@@ -24,6 +25,8 @@ export interface FollowDeps {
   intervalMs: number;
   // Looks a new archive up in the snapshot dir (undefined when it is gone or has no readable manifest).
   baseOf(name: string): Promise<ChainBase | undefined>;
+  // The newest archive in the snapshot dir with a readable manifest.
+  newest(): Promise<ChainBase | undefined>;
   // A full snapshot through the scheduler's turn and lock, recorded like a run; its archive comes back through
   // newSnapshot (so one path handles every new base). Resolves to whether it was written.
   snapshot(reason: string): Promise<boolean>;
@@ -61,6 +64,7 @@ export class WatchFollower {
   private fresh = false;
   // The last full snapshot was of an empty store.
   private empty = false;
+  private snapshotRetryMs = 0;
 
   private readonly deps: FollowDeps;
   private readonly signal: AbortSignal;
@@ -137,11 +141,21 @@ export class WatchFollower {
     }
     const reason = this.restart?.reason ?? 'there is no full snapshot to start from';
     this.deps.log.info(`capture: taking a full snapshot to start a chain from (${reason})`);
+    const asked = this.deps.clock.now().toISOString();
     const written = await this.deps.snapshot(reason);
-    if (!written && !this.signal.aborted && this.arrived.length === 0) {
-      this.deps.status.state('failed', `no chain: the full snapshot to start one from was not written (${reason}); retrying`);
-      await this.pause(Math.max(this.deps.intervalMs, 5_000));
+    if (written || this.signal.aborted || this.arrived.length > 0) {
+      this.snapshotRetryMs = 0;
+      return;
     }
+    // A run that failed after its archive was written (its upload) still leaves a base in the snapshot dir.
+    const newest = await this.deps.newest().catch(() => undefined);
+    if (newest && newest.created >= asked) {
+      this.arrived.push(newest.name);
+      return;
+    }
+    this.snapshotRetryMs = Math.min(Math.max(this.snapshotRetryMs * 2, this.deps.intervalMs, 5_000), MAX_SNAPSHOT_RETRY_MS);
+    this.deps.status.state('failed', `no chain: the full snapshot to start one from was not written (${reason}); retrying in ${this.snapshotRetryMs / 1000}s`);
+    await this.pause(this.snapshotRetryMs);
   }
 
   // Waits ms, or less when a snapshot arrives or the capture stops.

@@ -108,7 +108,7 @@ export const startCapture = (deps: CaptureDeps, config: AgentConfig, hooks: Capt
       onSwitch: (to: ChainBase) => status.chain(to.name, chainStart(to), to.created),
     };
     follower = new WatchFollower(
-      { source, clock: deps.clock, log: deps.log, status, chain: chainOptions, intervalMs, baseOf: (name) => baseNamed(store, name), snapshot: hooks.snapshot },
+      { source, clock: deps.clock, log: deps.log, status, chain: chainOptions, intervalMs, baseOf: (name) => baseNamed(store, name), newest: () => newestBase(store), snapshot: hooks.snapshot },
       stopSignal,
     );
     for (const name of early.splice(0)) follower.newSnapshot(name);

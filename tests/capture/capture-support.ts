@@ -112,3 +112,16 @@ export const applyEvents = (base: Map<string, KeyState>, events: DeltaEvent[]): 
 
 // The state file's JSON text.
 export const stateText = (dir: string): Promise<string> => readFile(join(dir, '.etcd-agent-schedule.json'), 'utf8');
+
+// Waits until the capture has a chain; on a timeout the agent is stopped and its log is part of the error.
+export const waitChain = async (agent: ReturnType<typeof spawnCapture>, dir: string): Promise<CaptureState> => {
+  try {
+    return await waitFor('the capture to start a chain', async () => {
+      const capture = await captureState(dir);
+      return capture?.base ? capture : undefined;
+    });
+  } catch (error) {
+    agent.kill('SIGTERM');
+    throw new Error(`${(error as Error).message}; the scheduler said:\n${String((await agent).all)}`);
+  }
+};
