@@ -10,7 +10,8 @@ const sameStore = (segment: StoredSegment, snapshot: StoredSnapshot): boolean =>
   segment.location === snapshot.location || snapshot.location.startsWith(`${segment.location}/`);
 
 // list-snapshots' point-in-time results: recoverable.from-time/-revision, recoverable.to-time/-revision,
-// recoverable.gaps (count) and recoverable.segments (every segment listed, local and off-unit), and per snapshot
+// recoverable.gaps (count) and recoverable.segments (the segments listed, local and off-unit, one kept in both counted
+// once), and per snapshot
 // (snapshots.<i>, in the order given) the segments of its chain in its own store. Nothing when there is no window
 // (no segment and no capture status), so a unit without capture lists as before.
 export const recoverableResults = (window: RecoverableWindow | undefined, snapshots: readonly StoredSnapshot[], segments: readonly StoredSegment[]): Results => {
@@ -21,7 +22,7 @@ export const recoverableResults = (window: RecoverableWindow | undefined, snapsh
     'recoverable.to-time': window.to.time,
     'recoverable.to-revision': String(window.to.revision),
     'recoverable.gaps': String(window.gaps),
-    'recoverable.segments': String(segments.length),
+    'recoverable.segments': String(new Set(segments.map((segment) => segment.name)).size),
   };
   snapshots.forEach((snapshot, index) => {
     const stamp = archiveStamp(snapshot.name);
