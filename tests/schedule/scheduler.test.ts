@@ -18,6 +18,8 @@ const flags = (dir: string, extra: string[] = []) => [
   '--snapshot-dir', dir,
   // No metrics endpoint: these schedulers run side by side, and the default would bind 0.0.0.0:9494.
   '--metrics-address', '',
+  // No point-in-time capture: it would take a full snapshot of its own at start, and these count snapshots.
+  '--delta-interval', '0',
   ...extra,
 ];
 
