@@ -35,6 +35,10 @@ export interface AgentConfig {
   pkiKeysOmitted: string[];
   // Where the scheduler serves /metrics (metrics-address); undefined = not served.
   metricsAddress: { host: string; port: number } | undefined;
+  // Seconds between closed delta segments of point-in-time capture (delta-interval); 0 = no capture.
+  deltaIntervalSeconds: number;
+  // JSON bytes at which an open delta segment is closed early (delta-max-bytes).
+  deltaMaxBytes: number;
   s3: S3Config | undefined;
 }
 

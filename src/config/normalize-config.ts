@@ -61,6 +61,11 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>, nam
     if (n < min) throw bad(name, v, `must be at least ${min}`);
     return n;
   };
+  const bounded = (name: string, min: number, max: number): number => {
+    const n = int(name, min);
+    if (n > max) throw bad(name, value(name), `must be at most ${max}`);
+    return n;
+  };
   const bool = (name: string): boolean => {
     const v = value(name);
     if (v === 'true' || v === true) return true;
@@ -147,6 +152,8 @@ export const normalizeConfig = (raw: Raw, specs: Record<string, OptionSpec>, nam
     includePaths: includePaths(includeValue, tlsDefaults, naming),
     pkiKeysOmitted,
     metricsAddress: metricsAddress(str('metrics-address'), bad),
+    deltaIntervalSeconds: bounded('delta-interval', 0, 3600),
+    deltaMaxBytes: bounded('delta-max-bytes', 65_536, 1_073_741_824),
     s3: bucket
       ? {
           endpoint: s3Endpoint,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeTextAtomically } from '../fs/atomic-file.ts';
+import type { CaptureStatus } from '../delta/delta-types.ts';
 
 // The name of the scheduler's state file inside the snapshot dir (hidden, never a snapshot).
 export const STATE_FILE = '.etcd-agent-schedule.json';
@@ -54,6 +55,8 @@ export interface ScheduleState {
   lastUploadFailure?: string;
   // Running totals for the metrics; kept here so they survive a restart of the scheduler.
   counts?: RunCounts;
+  // Point-in-time capture: what closed delta segments cover, and the gaps found (CONTRACT §7).
+  capture?: CaptureStatus;
 }
 
 // Running totals of scheduled runs, uploads and drills, and the snapshot durations (histogram buckets by trigger).
