@@ -23,6 +23,10 @@ import { MAX_DB_BYTES } from './inspect-snapshot.ts';
 import { enterPhase, newJournal, removeJournal, writeJournal, type RestoreJournal } from './restore-journal.ts';
 import { checkRestored, fixCommand, rollBackRestore, type SettleDeps } from './settle-restore.ts';
 import type { StartMeter } from '../progress/progress-meter.ts';
+import type { CommandRunner } from '../process/command-runner.ts';
+import { replayToPoint, type PointOutcome, type PointRequest } from '../replay/replay-to-point.ts';
+import { describeTarget } from '../replay/point-target.ts';
+import type { ResolvedSource } from './resolve-source.ts';
 
 // Revisions added on restore where etcdutl can, so Kubernetes watch caches see every key as new.
 export const REVISION_BUMP = 1_000_000_000;
@@ -36,7 +40,13 @@ export interface RestoreDeps {
   progress(message: string): Promise<void>;
   // Byte progress of the safety snapshot (none when absent).
   meter?: StartMeter | undefined;
+  // Starts the throwaway etcd of a restore to a point.
+  runner?: Pick<CommandRunner, 'start'> | undefined;
 }
+
+// A restore to a point (to-time / to-revision): what the replay needs besides what the restore has (source names the
+// base, sha256 is the base archive's, identity decrypts base and segments; the scratch is the restore's).
+export type RestorePoint = Omit<PointRequest, 'source' | 'sha256' | 'scratch' | 'identity'>;
 
 // What to restore, and how.
 export interface RestoreRequest {
@@ -66,6 +76,8 @@ export interface RestoreRequest {
   // The unit is etcd-backup's, a subordinate: the units to remove are the etcd units it runs beside.
   subordinate?: boolean;
   healthTimeoutMs: number;
+  // Restore the cluster as it was at a point: the base replayed to it first, then restored like any snapshot.
+  point?: RestorePoint | undefined;
 }
 
 // What a completed restore did.
@@ -81,6 +93,8 @@ export interface RestoreOutcome {
   pkiRestored: string[];
   revision: number;
   revisionBump: string;
+  // What the replay to a point did, when there was one.
+  point?: PointOutcome | undefined;
 }
 
 // Restores etcd from a snapshot: every check before etcd is stopped, the old data kept, rollback on any failure.
@@ -99,16 +113,29 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
   let journal: RestoreJournal | undefined;
   let swapped = false;
   try {
-    const source = await resolveSource(request.source, deps.tools, {
-      searchDirs: request.searchDirs,
-      remote: request.remote,
-      downloadDir: join(scratch, 'download'),
-    });
+    let point: PointOutcome | undefined;
+    let source: ResolvedSource;
+    if (request.point) {
+      if (!deps.runner) throw new AgentError('a restore to a point needs a way to start etcd (runner), and none was given');
+      const work = join(scratch, 'point');
+      await mkdir(work, { mode: 0o700 });
+      point = await replayToPoint({ etcd, runner: deps.runner, clock: deps.clock, progress }, {
+        ...request.point, source: request.source, sha256: request.sha256, identity: request.identity, scratch: work,
+        unpackLimit: request.point.unpackLimit ?? await unpackLimitIn(parent, work, MAX_DB_BYTES),
+      });
+      source = { path: point.dbPath, label: `${point.base} replayed to ${describeTarget(request.point.target)}` };
+    } else {
+      source = await resolveSource(request.source, deps.tools, {
+        searchDirs: request.searchDirs,
+        remote: request.remote,
+        downloadDir: join(scratch, 'download'),
+      });
+    }
     await progress(`checking ${source.label}`);
     const unpacked = join(scratch, 'unpacked');
     await mkdir(unpacked, { mode: 0o700 });
     // The unpack never writes more than the data dir's filesystem can spare.
-    const snapshot = await inspectSnapshot(source.path, unpacked, request.sha256, etcd, request.identity, await unpackLimitIn(parent, unpacked, MAX_DB_BYTES));
+    const snapshot = await inspectSnapshot(source.path, unpacked, point ? '' : request.sha256, etcd, request.identity, await unpackLimitIn(parent, unpacked, MAX_DB_BYTES));
     const pkiPlan = request.restorePki ? planPkiRestore(snapshot) : undefined;
     await progress(`${source.label}: ${snapshot.format}, revision ${snapshot.status.revision}, ${snapshot.status.totalKey} keys, integrity hash ${snapshot.hashCheck}`);
 
@@ -204,6 +231,7 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
         pkiRestored: pkiPlan?.files.map((f) => f.to) ?? [],
         revision: cluster.revision,
         revisionBump,
+        point,
       };
     } catch (error) {
       throw await rollBack(settle, journal, error);

@@ -1,11 +1,9 @@
 import { UsageError } from '../errors/agent-error.ts';
 import { jujuNaming, type Naming } from '../config/naming.ts';
+import type { PointTarget } from '../delta/chains.ts';
 
-// The point a restore or verify replays to (the shape src/delta/chains.ts plans with): a moment or a revision, with
-// the param and value as the operator gave them, for messages.
-export type PointTarget =
-  | { kind: 'time'; time: Date; given: string; param: 'to-time' }
-  | { kind: 'revision'; revision: number; given: string; param: 'to-revision' };
+// The point a restore or verify replays to, as src/delta/chains.ts plans with it.
+export type { PointTarget } from '../delta/chains.ts';
 
 // RFC 3339 in UTC: 2026-12-01T14:31:00Z, optionally with fractional seconds (kept to the millisecond, rounded down,
 // which is exact for event times: they are recorded in milliseconds).

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { Clock } from '../clock/clock.ts';
 import type { DeltaEvent } from '../delta/delta-types.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
@@ -40,8 +40,10 @@ export interface ReplayMemberRequest {
   target: PointTarget;
   // Calls push with every event in revision order until it returns false (or there are none left).
   events(push: (event: DeltaEvent) => Promise<boolean>): Promise<void>;
-  // A private directory: the member's data dir and the saved db go here.
+  // A private directory the member's data dir goes in (removed once it is saved).
   scratch: string;
+  // Where the replayed member is saved (a db file that does not exist yet).
+  saveTo: string;
   startTimeoutMs: number;
   requestTimeoutMs: number;
   // The bound for the whole replay (each request keeps requestTimeoutMs).
@@ -86,11 +88,11 @@ export const replayIntoMember = async (deps: ReplayMemberDeps, request: ReplayMe
         await keeper.stop();
       }
     }, { totalMs: request.replayTimeoutMs, maxMessageBytes: REPLAY_MAX_REQUEST_BYTES + 16 * 1024 ** 2 });
-    const dbPath = join(request.scratch, 'replayed.db');
     await deps.progress(`replayed ${stats.eventsApplied} events (${stats.revisionsApplied} revisions) up to revision ${stats.revision}; saving it`);
-    await deps.etcd.saveFrom(endpoint, dbPath);
-    return { ...stats, dbPath };
+    await deps.etcd.saveFrom(endpoint, request.saveTo);
+    return { ...stats, dbPath: request.saveTo };
   } finally {
     await member?.stop().catch(() => undefined);
+    if (member) await rm(member.dataDir, { recursive: true, force: true });
   }
 };

@@ -50,7 +50,7 @@ const deps = { etcd: client, runner: execaRunner, clock: systemClock, progress: 
 const replay = async (target: PointTarget, events: readonly DeltaEvent[] = watch.events) => {
   const scratch = await tempDir(t, 'replay-scratch');
   const replayed = await replayIntoMember(deps, {
-    binary, db: base, skipHashCheck: false, baseRevision, target, scratch, startTimeoutMs: 20_000, requestTimeoutMs: 10_000, replayTimeoutMs: 120_000,
+    binary, db: base, skipHashCheck: false, baseRevision, target, scratch, saveTo: join(scratch, 'replayed.db'), startTimeoutMs: 20_000, requestTimeoutMs: 10_000, replayTimeoutMs: 120_000,
     events: async (push) => {
       for (const event of events) if (!(await push(event))) return;
     },
