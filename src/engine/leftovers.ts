@@ -4,10 +4,12 @@ import { tagAlive } from '../system/process-tag.ts';
 
 // The agent's own hidden scratch and partial names, each carrying the `<pid>-<start ticks>` of the run that made it:
 // snapshot and restore scratch dirs (mkdtemp adds six characters), verify scratch, and the partial files of
-// atomic writes (archives, sidecars, the schedule state, the restore journal). Nothing else is ever matched.
+// atomic writes (archives, sidecars, the schedule state, the restore journal), delta segments being written
+// (.etcd-agent-delta-<stamp>-<first>.partial-…) and their sidecars' partials. Nothing else is ever matched.
 const PATTERNS: readonly RegExp[] = [
   /^\.etcd-agent-(?:work|restore|verify)-(\d+)-(\d+)-[A-Za-z0-9]{6}$/,
   /^\.(?:etcd-snapshot-\d{4}-\d\d-\d\d-\d\d\.\d\d\.\d\d\.tar(?:\.gz|\.zst)?(?:\.age)?(?:\.sha256|\.json)?|\.etcd-agent-[A-Za-z0-9._-]+)\.partial-(\d+)-(\d+)-\d+$/,
+  /^\.(?:etcd-agent-delta-\d{4}-\d\d-\d\d-\d\d\.\d\d\.\d\d-\d+|etcd-delta-\d{4}-\d\d-\d\d-\d\d\.\d\d\.\d\d-\d+-\d+\.jsonl\.gz(?:\.age)?\.sha256)\.partial-(\d+)-(\d+)-\d+$/,
 ];
 
 // The pid and start ticks a leftover name carries, or undefined when the name is not one of the agent's.
