@@ -24,7 +24,7 @@ import { enterPhase, newJournal, removeJournal, writeJournal, type RestoreJourna
 import { checkRestored, fixCommand, rollBackRestore, type SettleDeps } from './settle-restore.ts';
 import type { StartMeter } from '../progress/progress-meter.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
-import { replayToPoint, type PointOutcome, type PointRequest } from '../replay/replay-to-point.ts';
+import { replayToPoint, type PointOutcome, type PointParams } from '../replay/replay-to-point.ts';
 import { describeTarget } from '../replay/point-target.ts';
 import type { ResolvedSource } from './resolve-source.ts';
 
@@ -46,7 +46,7 @@ export interface RestoreDeps {
 
 // A restore to a point (to-time / to-revision): what the replay needs besides what the restore has (source names the
 // base, sha256 is the base archive's, identity decrypts base and segments; the scratch is the restore's).
-export type RestorePoint = Omit<PointRequest, 'source' | 'sha256' | 'scratch' | 'identity'>;
+export type RestorePoint = PointParams;
 
 // What to restore, and how.
 export interface RestoreRequest {
@@ -136,7 +136,7 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
     await mkdir(unpacked, { mode: 0o700 });
     // The unpack never writes more than the data dir's filesystem can spare.
     const snapshot = await inspectSnapshot(source.path, unpacked, point ? '' : request.sha256, etcd, request.identity, await unpackLimitIn(parent, unpacked, MAX_DB_BYTES));
-    const pkiPlan = request.restorePki ? planPkiRestore(snapshot) : undefined;
+    const pkiPlan = request.restorePki ? planPkiRestore(point?.baseSnapshot ?? snapshot) : undefined;
     await progress(`${source.label}: ${snapshot.format}, revision ${snapshot.status.revision}, ${snapshot.status.totalKey} keys, integrity hash ${snapshot.hashCheck}`);
 
     let backup: SnapshotOutcome | undefined;

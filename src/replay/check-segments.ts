@@ -16,7 +16,7 @@ export interface CheckedSegment {
 // What the checks need beside the plan.
 export interface SegmentCheckContext {
   pathOf(name: string): string;
-  // The segments the store lists (their sidecar checksums).
+  // The segments the store lists (their sidecar checksums); a segment not listed is checked against its sidecar.
   listed: readonly StoredSegment[];
   identity?: string | undefined;
   capture: CaptureStatus | undefined;

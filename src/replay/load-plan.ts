@@ -2,7 +2,7 @@ import { basename, join, resolve } from 'node:path';
 import { planReplay, type ReplayPlan } from '../delta/chains.ts';
 import type { CaptureStatus, Chain, RecoverablePoint } from '../delta/delta-types.ts';
 import { readChains } from '../delta/read-window.ts';
-import { AgentError } from '../errors/agent-error.ts';
+import { AgentError, oneLine } from '../errors/agent-error.ts';
 import type { DeltaStore } from '../store/delta-store.ts';
 import type { LocalStore } from '../store/local-store.ts';
 import type { PointTarget } from './point-target.ts';
@@ -28,9 +28,18 @@ export interface LoadedPlan {
 // window or across a gap (planReplay's message names the window and the nearest good points).
 export const loadPlan = async (sources: PointSources, target: PointTarget, source: string): Promise<LoadedPlan> => {
   const bases = await sources.snapshots.list();
-  const { chains, ends } = await readChains(sources.deltas, bases, sources.identity);
+  const { chains, ends, bad } = await readChains(sources.deltas, bases, sources.identity, sources.capture);
+  // A chain whose last segment's trailer could not be read ends before it: the refusal says which and why.
+  const plan = (c: Chain[], e: RecoverablePoint[]): ReplayPlan => {
+    try {
+      return planReplay(c, e, target, sources.capture);
+    } catch (error) {
+      if (bad.length === 0) throw error;
+      throw new AgentError(`${oneLine(error)} (left out: ${bad.map((b) => `segment ${b.name}: ${b.error}`).join('; ')})`, { cause: error });
+    }
+  };
   const wanted = source.trim();
-  if (wanted === '') return { plan: planReplay(chains, ends, target, sources.capture), chains, ends };
+  if (wanted === '') return { plan: plan(chains, ends), chains, ends };
   const name = basename(wanted);
   const at = chains.findIndex((chain) => chain.base.name === name);
   if (at < 0 || (wanted.includes('/') && resolve(wanted) !== join(resolve(sources.snapshots.dir), name))) {
@@ -39,5 +48,5 @@ export const loadPlan = async (sources: PointSources, target: PointTarget, sourc
   }
   const chain = chains[at] as Chain;
   const end = ends[at] as RecoverablePoint;
-  return { plan: planReplay([chain], [end], target, sources.capture), chains: [chain], ends: [end] };
+  return { plan: plan([chain], [end]), chains: [chain], ends: [end] };
 };

@@ -15,6 +15,9 @@ import type { PointTarget } from './point-target.ts';
 export const REPLAY_MAX_REQUEST_BYTES = 64 * 1024 ** 2;
 export const REPLAY_MAX_TXN_OPS = 1_000_000;
 
+// The bound of a whole replay (each request to the member keeps its own, shorter timeout).
+export const REPLAY_TIMEOUT_MS = 6 * 3600_000;
+
 // The replay member's flags beside the throwaway ones: the limits above, and etcd's largest quota so a base near the
 // source's quota still takes the events.
 export const REPLAY_MEMBER_ARGS: readonly string[] = [

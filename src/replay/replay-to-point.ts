@@ -32,6 +32,9 @@ export interface PointRequest extends PointSources {
   unpackLimit?: UnpackLimit | undefined;
 }
 
+// What a restore or verify asks of a replay besides its own source, sha256, identity and scratch.
+export type PointParams = Omit<PointRequest, 'source' | 'sha256' | 'scratch' | 'identity'>;
+
 // The db of the replayed member, and what it holds.
 export interface PointOutcome {
   dbPath: string;
@@ -99,8 +102,8 @@ export const replayToPoint = async (deps: PointDeps, request: PointRequest): Pro
     events: eventsOf(segments, request.identity), scratch: member, saveTo: join(request.scratch, 'replayed.db'),
     startTimeoutMs: request.startTimeoutMs, requestTimeoutMs: request.requestTimeoutMs, replayTimeoutMs: request.replayTimeoutMs,
   });
-  // The unpacked base is not needed any more: the restore after this has the space.
-  await rm(unpacked, { recursive: true, force: true });
+  // The base's db is not needed any more (the restore after this has the space); its pki/ files stay for restore-pki.
+  await rm(baseSnapshot.dbPath, { force: true });
   if (target.kind === 'revision' && replayed.revision !== target.revision) {
     throw new AgentError(`the replay reached revision ${replayed.revision}, not ${target.revision}: the segments end early although their names cover it; nothing was restored`);
   }
