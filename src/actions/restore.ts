@@ -13,7 +13,7 @@ export const restoreAction: ActionDefinition = {
     const peerUrl = config.etcdPeerUrl || `https://${await tools.privateAddress()}:2380`;
     const member = memberName(config, context.place.unit);
     const point = await pointRequest(context);
-    await tools.statusSet('maintenance', point ? `restoring etcd to ${point.target.param} ${point.target.given}` : 'restoring etcd from a snapshot');
+    await tools.statusSet('maintenance', point ? `restoring etcd to ${point.target.kind === 'time' ? point.target.given : `revision ${point.target.given}`}` : 'restoring etcd from a snapshot');
     try {
       const outcome = await restoreSnapshot(
         { etcd: context.etcd, service: context.service, tools, clock: context.clock, progress: context.progress, meter: context.meter, runner: context.runner },

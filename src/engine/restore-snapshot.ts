@@ -25,7 +25,6 @@ import { checkRestored, fixCommand, rollBackRestore, type SettleDeps } from './s
 import type { StartMeter } from '../progress/progress-meter.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import { replayToPoint, type PointOutcome, type PointParams } from '../replay/replay-to-point.ts';
-import { describeTarget } from '../replay/point-target.ts';
 import type { ResolvedSource } from './resolve-source.ts';
 
 // Revisions added on restore where etcdutl can, so Kubernetes watch caches see every key as new.
@@ -123,7 +122,7 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
         ...request.point, source: request.source, sha256: request.sha256, identity: request.identity, scratch: work,
         unpackLimit: request.point.unpackLimit ?? await unpackLimitIn(parent, work, MAX_DB_BYTES),
       });
-      source = { path: point.dbPath, label: `${point.base} replayed to ${describeTarget(request.point.target)}` };
+      source = { path: point.dbPath, label: `${point.base} replayed to revision ${point.toRevision}` };
     } else {
       source = await resolveSource(request.source, deps.tools, {
         searchDirs: request.searchDirs,

@@ -15,7 +15,6 @@ import { requireSpace, unpackLimitIn, WAL_BYTES } from './free-space.ts';
 import { launchThrowawayEtcd, type ThrowawayEtcd } from './throwaway-etcd.ts';
 import { resolveVerifySource } from './verify-source.ts';
 import { removeLeftovers } from './leftovers.ts';
-import { describeTarget } from '../replay/point-target.ts';
 import { replayToPoint, type PointOutcome, type PointParams } from '../replay/replay-to-point.ts';
 
 // Prefix of verify's private scratch directories (under os.tmpdir() unless told otherwise).
@@ -124,7 +123,7 @@ export const verifySnapshot = async (deps: VerifyDeps, request: VerifyRequest): 
         unpackLimit: request.point.unpackLimit ?? await unpackLimitIn(scratch, work, MAX_DB_BYTES),
       });
       outcome.point = point;
-      source = { path: point.dbPath, label: `${point.base} replayed to ${describeTarget(request.point.target)}`, url: point.basePath };
+      source = { path: point.dbPath, label: `${point.base} replayed to revision ${point.toRevision}`, url: point.basePath };
     } else {
       source = await resolveVerifySource(request.source, { snapshotDir: request.snapshotDir, hint: request.hint, local: request.local, remote: request.remote, downloadDir: join(scratch, 'download') });
     }
