@@ -1,7 +1,10 @@
 import type { AgentConfig } from '../config/agent-config.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
+import type { DeltaUploadStore } from '../store/delta-store.ts';
+import { localDeltaStore } from '../store/local-delta-store.ts';
 import { localStore } from '../store/local-store.ts';
+import type { S3Context } from '../store/s3-context.ts';
 import type { UploadStore } from '../store/snapshot-store.ts';
 import { unitPrefix, type Stores } from '../store/stores.ts';
 
@@ -22,28 +25,40 @@ const credentialsFor = async (s3: NonNullable<AgentConfig['s3']>, secrets: Pick<
 // The stores of one unit from its config: local directories, and S3 when s3-bucket is set (credentials read once,
 // on first use). log receives retry notes (never keys).
 export const makeStores = (config: AgentConfig, secrets: Pick<HookTools, 'secretGet'>, unit: string, log?: (message: string) => void): Stores => {
+  let context: Promise<S3Context | undefined> | undefined;
   let remote: Promise<UploadStore | undefined> | undefined;
+  let remoteDeltas: Promise<DeltaUploadStore | undefined> | undefined;
+  // One client for archives and segments, made on first use.
+  const s3Context = (): Promise<S3Context | undefined> => {
+    const s3 = config.s3;
+    context ??= s3
+      ? // The AWS SDK loads only when an S3 store is used.
+        Promise.all([credentialsFor(s3, secrets), import('../store/s3-store.ts')]).then(([credentials, { s3ContextOf }]) =>
+          s3ContextOf({
+            ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+            bucket: s3.bucket,
+            region: s3.region,
+            prefix: unitPrefix(s3.prefix, unit),
+            forcePathStyle: s3.forcePathStyle,
+            ...(s3.ca ? { caFile: s3.ca } : {}),
+            credentials,
+            retries: s3.retries,
+            ...(log ? { log } : {}),
+          }),
+        )
+      : Promise.resolve(undefined);
+    return context;
+  };
   return {
     local: (dir) => localStore(dir),
     remote: () => {
-      const s3 = config.s3;
-      remote ??= s3
-        ? // The AWS SDK loads only when an S3 store is used.
-          Promise.all([credentialsFor(s3, secrets), import('../store/s3-store.ts')]).then(([credentials, { s3Store }]) =>
-            s3Store({
-              ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
-              bucket: s3.bucket,
-              region: s3.region,
-              prefix: unitPrefix(s3.prefix, unit),
-              forcePathStyle: s3.forcePathStyle,
-              ...(s3.ca ? { caFile: s3.ca } : {}),
-              credentials,
-              retries: s3.retries,
-              ...(log ? { log } : {}),
-            }),
-          )
-        : Promise.resolve(undefined);
+      remote ??= s3Context().then(async (c) => (c ? (await import('../store/s3-store.ts')).s3StoreOn(c) : undefined));
       return remote;
+    },
+    localDeltas: (dir) => localDeltaStore(dir),
+    remoteDeltas: () => {
+      remoteDeltas ??= s3Context().then(async (c) => (c ? (await import('../store/s3-delta-store.ts')).s3DeltaStore(c) : undefined));
+      return remoteDeltas;
     },
   };
 };

@@ -9,7 +9,7 @@ import { SHA256_HEX } from '../format/sha256sum.ts';
 import { readSidecar } from '../store/checksum-sidecar.ts';
 import type { DeltaEvent, SegmentManifest, SegmentName } from './delta-types.ts';
 import { decodeLine } from './segment-codec.ts';
-import { parseSegmentName } from './segment-name.ts';
+import { archiveStamp, parseSegmentName } from './segment-name.ts';
 
 // The longest line read (an event of etcd's largest request, base64, with room): past it the file is refused.
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -70,6 +70,7 @@ const tracker = (name: SegmentName, file: string) => {
         if (recorded !== value) throw refuse(`its trailer says ${key} ${JSON.stringify(recorded)}, but its events say ${JSON.stringify(value)}`);
       }
       if (last.revision !== name.lastRevision) throw refuse(`its last event is at revision ${last.revision}, but its name says it ends at ${name.lastRevision}`);
+      if (archiveStamp(manifest.base) !== name.stamp) throw refuse(`its trailer names the base ${manifest.base}, but its name says the base's stamp is ${name.stamp}`);
       return manifest;
     },
     missing(): AgentError {

@@ -228,7 +228,7 @@ export const openSegment = async (options: SegmentOptions): Promise<SegmentWrite
         state = 'done';
         await remove();
         if (linked) await unlink(path).catch(() => undefined);
-        throw explain(error, linked ? `${path}.sha256` : path);
+        throw explain(error, linked ? `${path}.sha256` : partial);
       }
     },
 

@@ -29,7 +29,7 @@ const listKeys = async (context: S3Context): Promise<Set<string>> => {
 };
 
 // The SHA-256 a sidecar object records for name; undefined when it is missing or malformed.
-const readSidecarObject = async (context: S3Context, name: string): Promise<string | undefined> => {
+export const readSidecarObject = async (context: S3Context, name: string): Promise<string | undefined> => {
   try {
     const { Body } = await context.client.send(
       new GetObjectCommand({ Bucket: context.place.bucket, Key: sidecarKeyOf(context.place, name), Range: `bytes=0-${MAX_SIDECAR_BYTES - 1}` }),

@@ -75,6 +75,10 @@ const verify = async (context: S3Context, name: string, key: string, sent: Uploa
   }
 };
 
+// The upload (started over from reopen() after a transient failure) and its check, for other objects saved the
+// same way (delta segments, s3-delta-store.ts).
+export { upload as uploadWithRestarts, verify as verifyUploaded };
+
 // Saves source as name: refuses an existing object, uploads, verifies, then writes the `.sha256` sidecar.
 // Any failure after the upload started removes what was written; an abort keeps nothing.
 export const saveToS3 = async (

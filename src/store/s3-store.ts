@@ -68,9 +68,9 @@ const shownEndpoint = (options: S3StoreOptions): string => {
   return url.href.replace(/\/+$/, '');
 };
 
-// The off-unit store: this unit's archives as objects `<prefix>/<archive name>` (with `<name>.sha256`
-// beside each) in an S3 bucket; location `s3://<bucket>/<prefix>`. `save` also takes S3SaveMeta.
-export const s3Store = (options: S3StoreOptions): UploadStore => {
+// The client, place, error context and retry settings of one unit's objects in a bucket: what the archive store
+// and the delta segment store (s3-delta-store.ts) on the same bucket and prefix share.
+export const s3ContextOf = (options: S3StoreOptions): S3Context => {
   const settings = checked(options);
   const place = { bucket: options.bucket, prefix: options.prefix.replace(/^\/+|\/+$/g, '') };
   const endpoint = shownEndpoint(options);
@@ -99,7 +99,16 @@ export const s3Store = (options: S3StoreOptions): UploadStore => {
   });
   const location = urlOf(place);
   const context: S3Context = { client, place, location, errors, partSizeBytes: settings.partSizeBytes, retries: settings.retries, retryBaseDelayMs: settings.baseDelayMs, log };
+  return context;
+};
 
+// The off-unit store: this unit's archives as objects `<prefix>/<archive name>` (with `<name>.sha256`
+// beside each) in an S3 bucket; location `s3://<bucket>/<prefix>`. `save` also takes S3SaveMeta.
+export const s3Store = (options: S3StoreOptions): UploadStore => s3StoreOn(s3ContextOf(options));
+
+// The archive store over a context made by s3ContextOf.
+export const s3StoreOn = (context: S3Context): UploadStore => {
+  const { client, place, location } = context;
   return {
     location,
 

@@ -1,3 +1,5 @@
+import type { DeltaUploadStore } from './delta-store.ts';
+import type { LocalDeltaStore } from './local-delta-store.ts';
 import type { LocalStore } from './local-store.ts';
 import type { UploadStore } from './snapshot-store.ts';
 
@@ -7,6 +9,11 @@ export interface Stores {
   local(dir: string): LocalStore;
   // This unit's off-unit store, or undefined when s3-bucket is not set (made on first use, once).
   remote(): Promise<UploadStore | undefined>;
+  // The delta segments in a directory on this unit (the snapshot dir).
+  localDeltas(dir: string): LocalDeltaStore;
+  // The delta segments beside this unit's archives in S3 (same bucket, prefix and client as remote()), or undefined
+  // when s3-bucket is not set.
+  remoteDeltas(): Promise<DeltaUploadStore | undefined>;
 }
 
 // The key prefix of one unit's objects: <s3-prefix>/<application>/<unit with - for />.

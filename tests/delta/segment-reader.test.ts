@@ -43,6 +43,8 @@ t.test('refuses a trailer that does not match the events', async (t) => {
   await t.rejects(readSegment(counted, ignore), damaged(counted, 'its trailer says count 3, but its events say 4'));
   const timed = await craft(dir, NAME, EVENTS.map(lineOf), [JSON.stringify({ manifest: { ...manifestOf(EVENTS), lastEventTime: '2026-12-01T14:09:00.000Z' } })]);
   await t.rejects(readSegment(timed, ignore), damaged(timed, `its trailer says lastEventTime "2026-12-01T14:09:00.000Z", but its events say "${put(103).time}"`));
+  const based = await craft(dir, NAME, EVENTS.map(lineOf), [JSON.stringify({ manifest: { ...manifestOf(EVENTS), base: 'etcd-snapshot-2026-12-01-13.00.00.tar.gz' } })]);
+  await t.rejects(readSegment(based, ignore), damaged(based, 'its trailer names the base etcd-snapshot-2026-12-01-13.00.00.tar.gz, but its name says the base\'s stamp is 2026-12-01-14.00.00'));
   const early = await craft(dir, NAME, [trailer(), ...EVENTS.map(lineOf)]);
   await t.rejects(readSegment(early, ignore), damaged(early, 'its trailer (line 1) comes before any event'));
   const more = await craft(dir, NAME, EVENTS.map(lineOf), [trailer(), lineOf(put(104))]);
@@ -123,4 +125,23 @@ t.test('checkSegmentSha256 takes the sidecar or the given hex, and refuses a cha
   await writeFile(`${path}.sha256`, 'garbage\n');
   await t.rejects(checkSegmentSha256(path, undefined), new AgentError(`segment ${NAME}: it has no readable sha256 sidecar (${NAME}.sha256 is missing or malformed), so it cannot be verified; it is not used`));
   await t.rejects(checkSegmentSha256(path, 'abc'), new AgentError(`segment ${NAME}: the expected sha256 "abc" is not 64 hex digits`));
+});
+
+t.test('an encrypted segment cut short fails authentication', async (t) => {
+  const dir = await tempDir(t, 'reader');
+  const { generateIdentity, identityToRecipient } = await import('age-encryption');
+  const identity = await generateIdentity();
+  const writer = await openSegment({ dir, base: BASE, firstRevision: 101, clusterId: 'abc', recipients: [await identityToRecipient(identity)] });
+  for (const e of EVENTS) await writer.append(e);
+  const closed = await writer.close(new Date('2026-12-01T14:05:00Z'));
+  const path = closed?.path as string;
+  await truncate(path, (closed?.bytes as number) - 1);
+  const seen: number[] = [];
+  const failure = await readSegment(path, (e) => void seen.push(e.revision), { identity }).then(() => undefined, (error: unknown) => error);
+  t.ok(failure instanceof AgentError, 'an AgentError');
+  const message = (failure as Error).message;
+  const start = `cannot read delta segment ${path}: cannot decrypt the segment: it is damaged or truncated, its encrypted data failed authentication (`;
+  t.equal(message.slice(0, start.length), start);
+  t.equal(message.slice(-'); nothing read from it can be trusted'.length), '); nothing read from it can be trusted');
+  t.strictSame(seen, [], 'no event of the unauthenticated chunk was handed out');
 });

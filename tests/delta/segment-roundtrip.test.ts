@@ -9,6 +9,7 @@ import { readSegment, readSegmentManifest } from '../../src/delta/segment-reader
 import { openSegment } from '../../src/delta/segment-writer.ts';
 import { AgentError } from '../../src/errors/agent-error.ts';
 import { tempDir } from '../support/files/dirs.ts';
+import { mountTmpfs } from '../support/files/disk-space.ts';
 import { BASE, del, lineOf, manifestOf, put } from './segment-fixture.ts';
 
 const readAll = async (path: string, identity?: string): Promise<{ events: DeltaEvent[]; manifest: Awaited<ReturnType<typeof readSegment>> }> => {
@@ -137,4 +138,21 @@ t.test('append waits for the file: what was appended is on disk but for what the
   t.ok(writer.bytes > 32 * MiB, `appended ${writer.bytes}`);
   t.ok(lagMax < 3 * MiB, `at most ${Math.round(lagMax)} bytes were not yet on disk after an append resolved`);
   await writer.abort();
+});
+
+t.test('a full disk is an error naming the directory and the file, and leaves nothing', async (t) => {
+  const dir = await mountTmpfs(t, 2, 'segment-full');
+  const writer = await openSegment({ dir, base: BASE, firstRevision: 101, clusterId: 'abc', recipients: [] });
+  const [partial] = await readdir(dir);
+  let failure: unknown;
+  try {
+    for (let r = 101; r < 101 + 64; r++) await writer.append(put(r, randomBytes(256 * 1024)));
+    await writer.close(new Date());
+  } catch (error) {
+    failure = error;
+  }
+  t.ok(failure instanceof AgentError, 'an AgentError');
+  t.equal((failure as Error).message, `no space left in ${dir} (target ${join(dir, partial as string)}); free space there and try again`);
+  await writer.abort();
+  t.strictSame(await readdir(dir), []);
 });
