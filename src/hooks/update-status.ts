@@ -2,6 +2,7 @@ import { unencryptedUploadProblem, type AgentConfig } from '../config/agent-conf
 import { normalizeConfig } from '../config/normalize-config.ts';
 import { UsageError, oneLine } from '../errors/agent-error.ts';
 import { schedulePeriodMs } from '../policy/cron.ts';
+import { readLocalWindow } from '../delta/read-window.ts';
 import { describeStatus } from '../policy/describe-status.ts';
 import { requestCatchUp } from '../state/catch-up-request.ts';
 import { readScheduleState } from '../state/schedule-state.ts';
@@ -45,6 +46,11 @@ export const reportStatus = async (context: HookContext, config: AgentConfig, op
   if (problem === undefined) await setWorkloadVersion(context, version);
   const now = context.clock.now();
   const state = await readScheduleState(config.snapshotDir);
+  const captureOn = config.snapshotSchedule !== '' && config.deltaIntervalSeconds > 0;
+  // The window from snapshot-dir alone (names, manifests and the capture status; never S3 from a hook).
+  const stores = captureOn ? context.makeStores(config, context.tools, context.unit) : undefined;
+  const window = stores ? await readLocalWindow(stores.local(config.snapshotDir), stores.localDeltas(config.snapshotDir), state.capture) : undefined;
+  const capture = captureOn ? { capture: { intervalSeconds: config.deltaIntervalSeconds, window, schedulerUnit: name } } : {};
   const verdict = (schedulerActive: boolean, schedulerRestarted: boolean) =>
     describeStatus({
       schedule: config.snapshotSchedule,
@@ -53,6 +59,7 @@ export const reportStatus = async (context: HookContext, config: AgentConfig, op
       schedulerRestarted,
       now,
       periodMs: config.snapshotSchedule ? schedulePeriodMs(config.snapshotSchedule, config.snapshotTimezone, now) : 0,
+      ...capture,
     });
   const wanted = options.requestCatchUp && config.snapshotSchedule !== '' && problem === undefined && verdict(true, false).catchUp;
   // The request is left before a restart, so the new scheduler finds it when it starts.

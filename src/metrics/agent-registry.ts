@@ -65,6 +65,7 @@ export const agentRegistry = (inputs: MetricInputs): Registry => {
   kept.set({ location: 'local' }, inputs.localKept);
   if (inputs.remoteKept !== undefined) kept.set({ location: 's3' }, inputs.remoteKept);
   gauge(registry, 'snapshot_schedule_period_seconds', 'Longest gap between two scheduled snapshots of snapshot-schedule.', inputs.periodSeconds);
+  gauge(registry, 'recoverable_age_seconds', 'Seconds since the newest point the cluster can be restored to (point-in-time capture); absent when capture is off.', inputs.recoverableAgeSeconds);
   gauge(registry, 'scheduler_up', '1 when the scheduler service is running.', inputs.schedulerUp ? 1 : 0);
   return registry;
 };

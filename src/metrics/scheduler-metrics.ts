@@ -10,6 +10,7 @@ export const inputSource = (config: AgentConfig): InputSource => ({
   snapshotSchedule: config.snapshotSchedule,
   snapshotTimezone: config.snapshotTimezone,
   remoteConfigured: config.s3 !== undefined,
+  captureOn: config.snapshotSchedule !== '' && config.deltaIntervalSeconds > 0,
 });
 
 // Renders the metrics of some inputs; prom-client is loaded here, on first use, never at start.

@@ -2,6 +2,7 @@ import type { WorkloadStatus } from '../juju/hook-tools.ts';
 import { formatAge } from '../format/age.ts';
 import { humanSize } from '../format/human-size.ts';
 import type { RunRecord, ScheduleState } from '../state/schedule-state.ts';
+import { describeCapture, type CaptureView } from './describe-capture.ts';
 
 // What update-status should show, and whether a catch-up snapshot is due first.
 export interface StatusVerdict {
@@ -18,6 +19,8 @@ export interface StatusInput {
   schedulerRestarted: boolean;
   now: Date;
   periodMs: number;
+  // Point-in-time capture: its interval (0 = off), the recoverable window and the scheduler's unit.
+  capture?: CaptureView;
 }
 
 const describeRun = (run: RunRecord, now: Date): string =>
@@ -29,7 +32,8 @@ export const snapshotStale = (state: ScheduleState, periodMs: number, now: Date)
   return since !== undefined && periodMs > 0 && now.getTime() - Date.parse(since) > 2 * periodMs;
 };
 
-// Draws the unit's status from the scheduler's state: fresh, stale (catch up), failed or not running.
+// Draws the unit's status from the scheduler's state: fresh, stale (catch up), failed or not running; with capture on,
+// how far back it can restore to (or why capture blocks the unit).
 export const describeStatus = (input: StatusInput): StatusVerdict => {
   const { state, now } = input;
   const last = state.lastSuccess ? describeRun(state.lastSuccess, now) : 'no scheduled snapshot yet';
@@ -48,5 +52,8 @@ export const describeStatus = (input: StatusInput): StatusVerdict => {
   const drillNote = drill?.outcome === 'ok' ? `; restore drill OK ${formatAge(now.getTime() - Date.parse(drill.finished))} ago` : '';
   const run = state.lastRun;
   const skipNote = run?.outcome === 'skipped' ? `; last scheduled run skipped ${formatAge(now.getTime() - Date.parse(run.finished))} ago (${run.reason ?? 'the unit lock was held'})` : '';
-  return { status: 'active', message: `${last}${drillNote}${skipNote}`, catchUp: stale };
+  const capture = input.capture && input.capture.intervalSeconds > 0 ? describeCapture(state.capture, input.capture, now, state.started) : undefined;
+  if (capture && 'blocked' in capture) return { status: 'blocked', message: `${capture.blocked}; ${last}`, catchUp: stale };
+  const captureNote = capture ? `; ${capture.note}` : '';
+  return { status: 'active', message: `${last}${drillNote}${skipNote}${captureNote}`, catchUp: stale };
 };

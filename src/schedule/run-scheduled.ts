@@ -2,6 +2,8 @@ import { governBuffers } from '../system/buffer-governor.ts';
 import type { Clock } from '../clock/clock.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { pruneSnapshots } from '../engine/prune-snapshots.ts';
+import type { ChainRemoval } from '../policy/chain-retention.ts';
+import type { StoredSegment } from '../store/delta-store.ts';
 import { keysInClearWarning, takeSnapshot } from '../engine/take-snapshot.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import { oneLine } from '../errors/agent-error.ts';
@@ -105,7 +107,10 @@ const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, sta
   );
   if (outcome.keysInClear.length > 0) deps.log.warn(keysInClearWarning(outcome.keysInClear));
   deps.log.info(`scheduled snapshot ${outcome.path} written (revision ${outcome.status.revision}, ${outcome.bytes} bytes)`);
-  const pruned = await pruneSnapshots(deps.stores.local(config.snapshotDir), config.snapshotRetention, { dryRun: false });
+  // A chain goes only with its base: each removed base's delta segments, and orphans older than the oldest kept base.
+  const chainLog = (where: string) => (chain: ChainRemoval<StoredSegment>) =>
+    deps.log.info(`retention removed ${chain.segments.length} delta segment(s) of ${chain.base ?? `stamp ${chain.stamp} (its base is gone)`}${where}`);
+  const pruned = await pruneSnapshots(deps.stores.local(config.snapshotDir), config.snapshotRetention, { dryRun: false, deltas: deps.stores.localDeltas(config.snapshotDir), onRemoveChain: chainLog('') });
   const remote = await deps.stores.remote();
   for (const removed of pruned.removed) deps.log.info(`retention removed ${removed.name}`);
   let remoteKept: number | undefined;
@@ -113,7 +118,7 @@ const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, sta
     stage.upload = 'started';
     await uploadSnapshot(remote, outcome, { progress: async (m) => deps.log.info(m), meter, allowUnencrypted: config.s3?.allowUnencrypted === true, signal });
     stage.upload = 'ok';
-    const remotePruned = await pruneSnapshots(remote, config.snapshotRetention, { dryRun: false });
+    const remotePruned = await pruneSnapshots(remote, config.snapshotRetention, { dryRun: false, deltas: await deps.stores.remoteDeltas(), onRemoveChain: chainLog(` from ${remote.location}`) });
     for (const removed of remotePruned.removed) deps.log.info(`retention removed ${removed.location}`);
     remoteKept = remotePruned.kept.length;
   }

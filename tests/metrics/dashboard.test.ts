@@ -22,7 +22,7 @@ const exported = async (): Promise<Set<string>> => {
     lastSuccess: run, lastFailure: { ...run, outcome: 'failed' }, lastDrillSuccess: { finished: at, outcome: 'ok' }, lastDrillFailure: { finished: at, outcome: 'failed' },
     lastUploadSuccess: at, lastUploadFailure: at, counts: { runs: { ok: 1 }, uploadFailures: 0, drillFailures: 0, durations: { scheduled: { counts: [1], sum: 1, count: 1 } } },
   };
-  const registry = agentRegistry({ state, localKept: 1, remoteKept: 1, periodSeconds: 60, schedulerUp: true });
+  const registry = agentRegistry({ state, localKept: 1, remoteKept: 1, periodSeconds: 60, schedulerUp: true, recoverableAgeSeconds: 8 });
   const names = new Set<string>();
   for (const metric of await registry.getMetricsAsJSON()) {
     names.add(metric.name);
@@ -47,7 +47,7 @@ t.test('the dashboard is a Grafana dashboard COS can load: title, uid, the prome
   }
   t.strictSame(dashboard.panels.map((p) => p.title), [
     'Scheduler up', 'Last good snapshot, in schedule periods', 'Snapshots kept', 'Snapshot revision', 'Time since the last good snapshot',
-    'Snapshot size', 'Snapshot duration', 'Scheduled runs by result', 'Uploads', 'Restore drills',
+    'Snapshot size', 'Snapshot duration', 'Scheduled runs by result', 'Uploads', 'Restore drills', 'Recoverable age (point-in-time)',
   ]);
 });
 
