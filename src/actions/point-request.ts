@@ -1,5 +1,4 @@
 import { readScheduleState } from '../state/schedule-state.ts';
-import { localDeltaStore } from '../store/local-delta-store.ts';
 import type { RestorePoint } from '../engine/restore-snapshot.ts';
 import { pointTarget } from '../replay/point-target.ts';
 import { REPLAY_TIMEOUT_MS } from '../replay/replay-member.ts';
@@ -16,7 +15,7 @@ export const pointRequest = async (context: ActionContext): Promise<RestorePoint
   return {
     target,
     snapshots: context.stores.local(config.snapshotDir),
-    deltas: localDeltaStore(config.snapshotDir),
+    deltas: context.stores.localDeltas(config.snapshotDir),
     capture: (await readScheduleState(config.snapshotDir)).capture,
     binary: context.etcd.serverBinary(config.etcdPath),
     startTimeoutMs: config.restoreHealthTimeoutMs,
