@@ -1,5 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Etcd3 } from 'etcd3';
 import { loadCharmFiles } from '../../src/charm/charm-files.ts';
 import { systemClock } from '../../src/clock/clock.ts';
 import { normalizeConfig } from '../../src/config/normalize-config.ts';
@@ -123,4 +125,29 @@ t.test('a missing revision in the events is refused, naming the hole', async (t)
   await t.rejects(replay({ kind: 'revision', revision: last, given: String(last), param: 'to-revision' }, watch.events.filter((e) => e.revision !== hole)), {
     message: `the events jump from revision ${hole - 1} to ${hole + 1}; revisions ${hole} to ${hole} are missing from the segments, so no exact point past ${hole - 1} can be replayed`,
   });
+});
+
+t.test('a lease in the base outlives a replay longer than its TTL (kept alive), so no expiry shifts the revisions', async (t) => {
+  const client3 = new Etcd3({ hosts: [source.endpoint] });
+  t.teardown(() => client3.close());
+  const lease = client3.lease(2);
+  await lease.put('/registry/masterleases/10.0.0.1').value('{"ip":"10.0.0.1"}');
+  const short = join(work, 'short-lease.db');
+  await source.etcdctl(['snapshot', 'save', short]);
+  const at = await revisionOf(source.endpoint);
+  await lease.revoke();
+  const put = (revision: number): DeltaEvent => ({ revision, type: 'put', key: Buffer.from(`/registry/pods/ns-0/slow-${revision}`), value: Buffer.from('{}'), lease: '0', createRevision: revision, version: 1, time: new Date().toISOString() });
+  const scratch = await tempDir(t, 'replay-slow');
+  const replayed = await replayIntoMember(deps, {
+    binary, db: short, skipHashCheck: false, baseRevision: at, target: { kind: 'revision', revision: at + 2, given: String(at + 2), param: 'to-revision' },
+    scratch, saveTo: join(scratch, 'replayed.db'), startTimeoutMs: 20_000, requestTimeoutMs: 10_000, replayTimeoutMs: 120_000,
+    events: async (push) => {
+      await push(put(at + 1));
+      // Longer than the lease's 2 s TTL.
+      await sleep(4_000);
+      await push(put(at + 2));
+    },
+  });
+  t.equal(replayed.revision, at + 2, 'exactly the target: the lease never expired');
+  t.equal(replayed.eventsApplied, 2);
 });
