@@ -11,7 +11,6 @@ import type { ServiceManager } from '../system/service-manager.ts';
 import { assertSingleUnit, countUnits } from './count-units.ts';
 import { exists, matchOwnership, move, restoreNames } from './data-dir.ts';
 import { inspectSnapshot, type InspectedSnapshot } from './inspect-snapshot.ts';
-import { resolveSource } from './resolve-source.ts';
 import { takeSnapshot, type SnapshotOutcome } from './take-snapshot.ts';
 import { waitHealthy } from './wait-healthy.ts';
 import { applyPki, planPkiRestore } from './restore-pki.ts';
@@ -24,8 +23,8 @@ import { enterPhase, newJournal, removeJournal, writeJournal, type RestoreJourna
 import { checkRestored, fixCommand, rollBackRestore, type SettleDeps } from './settle-restore.ts';
 import type { StartMeter } from '../progress/progress-meter.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
-import { replayToPoint, type PointOutcome, type PointParams } from '../replay/replay-to-point.ts';
-import type { ResolvedSource } from './resolve-source.ts';
+import type { PointOutcome, PointParams } from '../replay/replay-to-point.ts';
+import { restoreSource } from './restore-source.ts';
 
 // Revisions added on restore where etcdutl can, so Kubernetes watch caches see every key as new.
 export const REVISION_BUMP = 1_000_000_000;
@@ -112,24 +111,7 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
   let journal: RestoreJournal | undefined;
   let swapped = false;
   try {
-    let point: PointOutcome | undefined;
-    let source: ResolvedSource;
-    if (request.point) {
-      if (!deps.runner) throw new AgentError('a restore to a point needs a way to start etcd (runner), and none was given');
-      const work = join(scratch, 'point');
-      await mkdir(work, { mode: 0o700 });
-      point = await replayToPoint({ etcd, runner: deps.runner, clock: deps.clock, progress }, {
-        ...request.point, source: request.source, sha256: request.sha256, identity: request.identity, scratch: work,
-        unpackLimit: request.point.unpackLimit ?? await unpackLimitIn(parent, work, MAX_DB_BYTES),
-      });
-      source = { path: point.dbPath, label: `${point.base} replayed to revision ${point.toRevision}` };
-    } else {
-      source = await resolveSource(request.source, deps.tools, {
-        searchDirs: request.searchDirs,
-        remote: request.remote,
-        downloadDir: join(scratch, 'download'),
-      });
-    }
+    const { source, point } = await restoreSource(deps, request, scratch);
     await progress(`checking ${source.label}`);
     const unpacked = join(scratch, 'unpacked');
     await mkdir(unpacked, { mode: 0o700 });
