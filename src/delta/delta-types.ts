@@ -74,6 +74,8 @@ export interface CaptureStatus {
   gaps: CaptureGap[];
   // The capture's delta-interval in seconds, so readers can tell when it lags (3 × interval).
   intervalSeconds: number;
+  // Uploads of closed segments since the scheduler started, when S3 is configured: done, failed attempts, waiting.
+  uploads?: { uploaded: number; failures: number; pending: number };
 }
 
 // A full snapshot a chain can start from.

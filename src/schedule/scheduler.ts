@@ -13,6 +13,8 @@ import { startSchedulerMetrics } from '../metrics/scheduler-metrics.ts';
 import { schedulePeriodMs } from '../policy/cron.ts';
 import { snapshotStale } from '../policy/describe-status.ts';
 import { takeCatchUpRequest } from '../state/catch-up-request.ts';
+import { startCapture, type Capture } from '../capture/start-capture.ts';
+import type { RunRecord } from '../state/schedule-state.ts';
 
 // How the scheduler hears that update-status left a catch-up request (SIGUSR2 from the hook); returns how to stop
 // listening.
@@ -58,11 +60,22 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
     queue = turn.catch(() => undefined);
     return turn;
   };
+  // Point-in-time capture (delta-interval > 0) hears of every full snapshot the scheduler writes.
+  let capture: Capture | undefined;
+  let written = 0;
+  const wrote = (record: RunRecord): void => {
+    if (record.outcome !== 'ok' || !record.archive) return;
+    written += 1;
+    capture?.newSnapshot(record.archive);
+  };
   let running: Promise<unknown> = Promise.resolve();
   const task = cron.schedule(
     config.snapshotSchedule,
     () => {
-      running = inTurn(() => runScheduledSnapshot(deps, config, { signal })).then((record) => write(() => recordRun(dir, record)));
+      running = inTurn(() => runScheduledSnapshot(deps, config, { signal })).then((record) => {
+        write(() => recordRun(dir, record));
+        wrote(record);
+      });
       return running;
     },
     { timezone: config.snapshotTimezone, noOverlap: true, name: 'etcd-snapshot', suppressMissedWarning: true },
@@ -98,9 +111,26 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
       deps.log.info(`the last good scheduled snapshot is older than two periods; taking a catch-up snapshot${asked}`);
       const record = await runScheduledSnapshot(deps, config, { signal });
       if (record.outcome !== 'skipped') write(() => recordRun(dir, { ...record, catchUp: true }));
+      wrote(record);
       await writes;
     });
   let catchingUp = catchUp(staleAtStart);
+  if (config.deltaIntervalSeconds > 0) {
+    // A snapshot the capture asks for (no chain yet, or etcd compacted past it) takes its turn like any run, and is
+    // not taken when one was written meanwhile.
+    const snapshot = (reason: string): Promise<boolean> => {
+      const seen = written;
+      return inTurn(async () => {
+        if (written > seen || signal.aborted) return written > seen;
+        deps.log.info(`taking a full snapshot for point-in-time capture: ${reason}`);
+        const record = await runScheduledSnapshot(deps, config, { signal });
+        if (record.outcome !== 'skipped') write(() => recordRun(dir, record));
+        wrote(record);
+        return record.outcome === 'ok';
+      });
+    };
+    capture = startCapture(deps, config, { write: (change) => write(() => updateScheduleState(dir, change)), snapshot }, signal);
+  }
   const unsubscribe = catchUps?.subscribe(() => {
     if (!signal.aborted) catchingUp = catchUp(false);
   });
@@ -117,6 +147,7 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
   await running;
   await catchingUp;
   await drilling;
+  await capture?.stop();
   await writes;
   await metrics.close();
   deps.log.info('scheduler stopped');
