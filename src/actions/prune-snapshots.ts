@@ -4,7 +4,8 @@ import type { ActionDefinition } from './action.ts';
 
 // The prune-snapshots action: applies snapshot-retention to snapshot-dir now (or, with dry-run, reports what it would
 // do). A removed base takes its chain's delta segments with it; segments whose base is gone (older than the oldest
-// kept base) go too: chains.<i>.base (or, for those, chains.<i>.orphaned), .stamp and .segments say how many.
+// kept base) go too: segments-removed, and chains.<i>.base (or, for those, chains.<i>.orphaned), .stamp and .segments
+// (the count) for each chain; no such key when no segment was removed.
 export const pruneSnapshotsAction: ActionDefinition = {
   name: 'prune-snapshots',
   exclusive: true,
@@ -29,7 +30,8 @@ export const pruneSnapshotsAction: ActionDefinition = {
       results[`removed.${index + 1}`] = snapshot.name;
     });
     const chains = outcome.chains ?? [];
-    results['segments-removed'] = String(chains.reduce((sum, chain) => sum + chain.segments.length, 0));
+    const segments = chains.reduce((sum, chain) => sum + chain.segments.length, 0);
+    if (segments > 0) results['segments-removed'] = String(segments);
     chains.forEach((chain, index) => {
       const key = `chains.${index + 1}`;
       if (chain.base === undefined) results[`${key}.orphaned`] = 'true';
@@ -37,7 +39,7 @@ export const pruneSnapshotsAction: ActionDefinition = {
       results[`${key}.stamp`] = chain.stamp;
       results[`${key}.segments`] = String(chain.segments.length);
     });
-    context.log.info(`prune-snapshots: ${verb} ${outcome.removed.length} and ${results['segments-removed']} delta segment(s), kept ${outcome.kept.length} in ${store.dir}`);
+    context.log.info(`prune-snapshots: ${verb} ${outcome.removed.length} and ${segments} delta segment(s), kept ${outcome.kept.length} in ${store.dir}`);
     return results;
   },
 };

@@ -4,6 +4,11 @@ import type { Results } from '../juju/hook-tools.ts';
 import type { StoredSegment } from '../store/delta-store.ts';
 import type { StoredSnapshot } from '../store/snapshot-store.ts';
 
+// Whether a segment is in the store a snapshot was listed from: `local` for both, or an S3 snapshot's location
+// (s3://bucket/prefix/<name>) under the segment store's (s3://bucket/prefix).
+const sameStore = (segment: StoredSegment, snapshot: StoredSnapshot): boolean =>
+  segment.location === snapshot.location || snapshot.location.startsWith(`${segment.location}/`);
+
 // list-snapshots' point-in-time results: recoverable.from-time/-revision, recoverable.to-time/-revision,
 // recoverable.gaps (count) and recoverable.segments (every segment listed, local and off-unit), and per snapshot
 // (snapshots.<i>, in the order given) the segments of its chain in its own store. Nothing when there is no window
@@ -20,7 +25,7 @@ export const recoverableResults = (window: RecoverableWindow | undefined, snapsh
   };
   snapshots.forEach((snapshot, index) => {
     const stamp = archiveStamp(snapshot.name);
-    const own = segments.filter((segment) => segment.stamp === stamp && segment.location === snapshot.location);
+    const own = segments.filter((segment) => segment.stamp === stamp && sameStore(segment, snapshot));
     results[`snapshots.${index + 1}.segments`] = String(own.length);
   });
   return results;

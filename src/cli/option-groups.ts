@@ -73,7 +73,7 @@ export const OPTION_USE: Readonly<Record<string, OptionUse | JujuOnly>> = {
   'verify-schedule': { group: 'schedule', commands: ['schedule'] },
   'snapshot-timezone': { group: 'schedule', commands: ['schedule', 'metrics'] },
   'metrics-address': { group: 'schedule', commands: ['schedule'] },
-  'delta-interval': { group: 'schedule', commands: ['schedule'] },
+  'delta-interval': { group: 'schedule', commands: ['schedule', 'metrics'] },
   'delta-max-bytes': { group: 'schedule', commands: ['schedule'] },
   's3-credentials-secret': { jujuOnly: `s3-credentials-secret names a Juju secret, which exists only inside Juju; ${S3_CREDENTIALS}` },
   'etcd-install': { jujuOnly: 'etcd-install is the principal charm\'s: outside Juju install and run etcd yourself' },

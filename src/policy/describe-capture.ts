@@ -38,7 +38,8 @@ const gapNote = (capture: CaptureStatus, window: RecoverableWindow | undefined, 
 // The capture's part of the status, once the scheduler is known to be running (schedulerStarted: when it started,
 // ISO). Blocked when the capture failed, stopped, never reported, or its covered point lags more than 3 ×
 // delta-interval behind now; else a note "recoverable to 8s ago (rev N)", with the newest gap inside the window.
-// A capture stopped (or not yet reported) within 3 × delta-interval of the scheduler's start is starting, not blocked.
+// A capture stopped (or not yet reported) within 3 × delta-interval of the scheduler's start is starting, not blocked;
+// one running with no chain yet (base '') waits for the full snapshot it asked the scheduler for.
 export const describeCapture = (capture: CaptureStatus | undefined, view: CaptureView, now: Date, schedulerStarted: string | undefined): CaptureVerdict => {
   const intervalMs = (capture?.intervalSeconds || view.intervalSeconds) * 1000;
   const limitMs = LAG_INTERVALS * intervalMs;
@@ -47,8 +48,9 @@ export const describeCapture = (capture: CaptureStatus | undefined, view: Captur
   if (capture === undefined) {
     return starting ? { note: 'point-in-time capture starting' } : { blocked: `point-in-time capture has not reported since the scheduler started; ${todo}` };
   }
+  if (capture.base === '' && capture.state === 'running') return { note: 'point-in-time capture waiting for its first full snapshot' };
   const point = newest(capture, view.window);
-  const recoverable = `recoverable to ${ago(now, point.time)} ago (rev ${point.revision})`;
+  const recoverable = capture.base === '' && view.window === undefined ? 'no full snapshot to recover from yet' : `recoverable to ${ago(now, point.time)} ago (rev ${point.revision})`;
   const gap = gapNote(capture, view.window, now);
   const withGap = (text: string): string => (gap ? `${text}; ${gap}` : text);
   if (capture.state === 'failed') return { blocked: withGap(`point-in-time capture failed: ${capture.error ?? 'unknown error'}; ${recoverable}; ${todo}`) };

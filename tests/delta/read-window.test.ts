@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
@@ -23,7 +23,7 @@ const capture = (over: Partial<CaptureStatus> = {}): CaptureStatus => ({
 });
 
 // A snapshot dir with bases A and B, A's segments 101-150 and 151-200, B's 301-340 (encrypted to recipients when given).
-const seeded = async (t: Parameters<Parameters<typeof t.test>[1]>[0], recipients: string[] = []): Promise<string> => {
+const seeded = async (t: Test, recipients: string[] = []): Promise<string> => {
   const dir = await tempDir(t, 'window');
   await writeBase(dir, A);
   await writeBase(dir, B);

@@ -30,7 +30,8 @@ const hookUnit = async (t: Test, config: Record<string, unknown>) => {
   const snapshots = join(work, 'snapshots');
   await mkdir(sim);
   await copyFile(etcdService.unitFile, join(sim, 'snap.etcd.etcd.json'));
-  const juju = await createJujuSim({ config: configFor(etcd, { 'snapshot-dir': snapshots, ...config }) });
+  // Point-in-time capture off: these cases are about full snapshots (tests/hooks/update-status-capture.test.ts has it on).
+  const juju = await createJujuSim({ config: configFor(etcd, { 'snapshot-dir': snapshots, 'delta-interval': 0, ...config }) });
   const systemctl = (args: string[]) => execa(SYSTEMCTL, args, { reject: false, env: { SYSTEMCTL_SIM_DIR: sim, SYSTEMCTL_UNIT_DIR: systemd } });
   t.teardown(async () => {
     await systemctl(['stop', UNIT]);
@@ -81,7 +82,7 @@ t.test('install writes and starts the scheduler service, which takes scheduled s
   t.equal((await unit.systemctl(['is-active', UNIT])).stdout.trim(), 'active');
   await waitFor('a scheduled snapshot', async () => ((await readState(unit.snapshots))?.lastSuccess ? true : undefined));
 
-  const again = await unit.hook('config-changed', { config: configFor(etcd, { 'snapshot-dir': unit.snapshots, 'snapshot-schedule': '*/3 * * * * *' }) });
+  const again = await unit.hook('config-changed', { config: configFor(etcd, { 'snapshot-dir': unit.snapshots, 'snapshot-schedule': '*/3 * * * * *', 'delta-interval': 0 }) });
   t.equal(again.exitCode, 0);
   t.match(await unit.calls(), new RegExp(`restart ${UNIT}`), 'a config change restarts the scheduler');
 
@@ -156,7 +157,7 @@ t.test('a catch-up snapshot is taken by the running scheduler process; update-st
   const old = { started: new Date(Date.now() - 13 * 3600_000 - 60_000).toISOString(), finished: new Date(Date.now() - 13 * 3600_000).toISOString(), outcome: 'ok', revision: 7, diskBytes: 69632 };
   await writeFile(join(unit.snapshots, '.etcd-agent-schedule.json'), JSON.stringify({ ...started, lastRun: old, lastSuccess: old }));
 
-  const hookConfig = configFor(etcd, { 'snapshot-dir': unit.snapshots, 'snapshot-schedule': '0 */6 * * *', 'etcdctl-path': await hook.wrap('/usr/bin/etcdctl') });
+  const hookConfig = configFor(etcd, { 'snapshot-dir': unit.snapshots, 'snapshot-schedule': '0 */6 * * *', 'delta-interval': 0, 'etcdctl-path': await hook.wrap('/usr/bin/etcdctl') });
   const run = await unit.hook('update-status', { config: hookConfig });
   t.equal(run.exitCode, 0, run.stderr);
   t.strictSame(run.statusHistory.at(-1), { status: 'active', message: 'last snapshot 13h ago (rev 7, 68K); catch-up snapshot requested' });

@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { tempDir } from '../support/files/dirs.ts';
 import { AGENT_BIN } from '../support/juju/agent-process.ts';
 import { recordDrill, recordRun } from '../../src/state/schedule-state.ts';
+import { chainBase, writeBase, writeSegment } from '../delta/window-fixture.ts';
 
 // `etcd-agent metrics` as a textfile collector job runs it, its output byte for byte (final newline kept).
 const metrics = (dir: string, extra: string[] = []) =>
@@ -119,4 +120,33 @@ t.test('a bad metrics-address is a usage error naming the option and the value a
     t.equal(result.stderr, `error: invalid --metrics-address ${value}: ${why}\n`, value);
     t.equal(result.stdout, '', value);
   }
+});
+
+t.test('the recoverable age: now minus the window\'s newest point with capture on; absent without a capture status or with capture off', async (t) => {
+  const dir = await tempDir(t, 'metrics-recoverable');
+  const base = chainBase('2026-11-30-16.00.00', 300);
+  await writeBase(dir, base);
+  await writeSegment(dir, base, 301, 340);
+  const age = (text: string): number | undefined => {
+    const line = samples(text).find((l) => l.startsWith('etcd_agent_recoverable_age_seconds '));
+    return line === undefined ? undefined : Number(line.split(' ')[1]);
+  };
+  const off = await metrics(dir, ['--snapshot-schedule', '0 */6 * * *']);
+  t.equal(off.exitCode, 0, off.all);
+  t.equal(age(off.stdout), undefined, 'no capture status: no series');
+  const coveredAt = '2026-11-30T16:05:00.000Z';
+  const capture = { state: 'running', base: base.name, coveredRevision: 340, coveredAt, gaps: [], intervalSeconds: 10 };
+  await writeFile(join(dir, '.etcd-agent-schedule.json'), JSON.stringify({ capture }));
+  const before = Date.now();
+  const on = await metrics(dir, ['--snapshot-schedule', '0 */6 * * *']);
+  const after = Date.now();
+  t.equal(on.exitCode, 0, on.all);
+  const value = age(on.stdout)!;
+  t.ok(value >= (before - Date.parse(coveredAt)) / 1000 && value <= (after - Date.parse(coveredAt)) / 1000, `${value} is now minus ${coveredAt}`);
+  t.match(on.stdout, '# HELP etcd_agent_recoverable_age_seconds Seconds since the newest point the cluster can be restored to (point-in-time capture); absent when capture is off.\n# TYPE etcd_agent_recoverable_age_seconds gauge\n');
+  const check = await promtoolCheck(on.stdout);
+  t.equal(check.exitCode, 0, check.all);
+  const disabled = await metrics(dir, ['--snapshot-schedule', '0 */6 * * *', '--delta-interval', '0']);
+  t.equal(disabled.exitCode, 0, disabled.all);
+  t.equal(age(disabled.stdout), undefined, 'delta-interval 0: no series');
 });

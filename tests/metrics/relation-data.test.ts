@@ -63,7 +63,9 @@ t.test('metrics-endpoint (prometheus_scrape): the databags the interface schema 
     ['EtcdBackupRestoreDrillFailed', '0m', { severity: 'warning', ...LABELS }],
     ['EtcdBackupUploadsFailing', '1h', { severity: 'critical', ...LABELS }],
     ['EtcdBackupSchedulerDown', '5m', { severity: 'critical', ...LABELS }],
+    ['EtcdBackupRecoveryPointStale', '1m', { severity: 'critical', ...LABELS }],
   ]);
+  t.equal(groups[0]!.rules[4]!.expr, `etcd_agent_recoverable_age_seconds{${SCOPE}} > 300`);
   t.equal(groups[0]!.rules[3]!.expr, `etcd_agent_scheduler_up{${SCOPE}} == 0 or up{${SCOPE}} == 0`);
   t.equal(groups[0]!.rules[0]!.expr, `time() - etcd_agent_snapshot_last_success_timestamp_seconds{${SCOPE}} > 2 * etcd_agent_snapshot_schedule_period_seconds{${SCOPE}}`);
   t.strictSame(groups[0]!.rules.map((r) => r.annotations), RULES.groups[0]!.rules.map((r) => r.annotations), 'summaries and descriptions as shipped');

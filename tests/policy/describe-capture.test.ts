@@ -60,6 +60,13 @@ t.test('no capture status: starting just after the scheduler started, else block
   t.strictSame(describeCapture(undefined, view(), NOW, undefined), { blocked: `point-in-time capture has not reported since the scheduler started; ${TODO}` });
 });
 
+t.test('a running capture with no chain yet waits for its first full snapshot', async (t) => {
+  t.strictSame(describeCapture(capture({ base: '', coveredRevision: 0, coveredAt: ago(600) }), view({ window: undefined }), NOW, ago(600)), { note: 'point-in-time capture waiting for its first full snapshot' });
+  t.strictSame(describeCapture(capture({ base: '', coveredRevision: 0, state: 'failed', error: 'boom' }), view({ window: undefined }), NOW, ago(600)), {
+    blocked: `point-in-time capture failed: boom; no full snapshot to recover from yet; ${TODO}`,
+  });
+});
+
 t.test('the newest recorded gap inside the window is shown', async (t) => {
   const gaps = [
     { time: ago(7200), fromRevision: 40, toRevision: 60, reason: 'etcd compacted past revision 40' },
