@@ -35,14 +35,18 @@ export interface PointFixture {
 const timeOf = (events: readonly DeltaEvent[], rev: number): string => events.filter((e) => e.revision === rev).at(-1)!.time;
 
 // Builds the fixture: ~steps writes before the base, then steps more (with a namespace deleted in the middle), in
-// segments of perSegment events.
-export const pointFixture = async (t: Test, options: { steps?: number; perSegment?: number; revisions?: (f: Omit<PointFixture, 'oracle' | 'unit'>) => number[] } = {}): Promise<PointFixture> => {
+// segments of perSegment events; base and segments encrypted to recipients when given.
+export const pointFixture = async (
+  t: Test,
+  options: { steps?: number; perSegment?: number; revisions?: (f: Omit<PointFixture, 'oracle' | 'unit'>) => number[]; recipients?: string[] } = {},
+): Promise<PointFixture> => {
   const steps = options.steps ?? 120;
   const unit = await restoreUnit(t, 10);
   const writer = await k8sWriter(unit.etcd.endpoint, { seed: 11, namespaces: 3 });
   t.teardown(() => writer.close());
   await writer.run(Math.floor(steps / 3));
-  const snap = await unit.run('snapshot', { target: unit.snapshotDir });
+  const recipients = options.recipients ?? [];
+  const snap = await unit.run('snapshot', { target: unit.snapshotDir }, recipients.length ? { config: { ...unit.config, 'encryption-recipients': recipients.join(',') } } : {});
   if (snap.status !== 'completed') throw new Error(`snapshot failed: ${snap.message ?? ''}`);
   const basePath = snapshotPath(snap);
   const manifest = (await readManifest(basePath))!;
@@ -62,7 +66,7 @@ export const pointFixture = async (t: Test, options: { steps?: number; perSegmen
   await watch.until(last);
   await watch.close();
   const events = [...watch.events];
-  const segments = await writeSegments(unit.snapshotDir, base, events, options.perSegment ?? 60);
+  const segments = await writeSegments(unit.snapshotDir, base, events, options.perSegment ?? 60, recipients);
   const revisions = [...new Set(events.map((e) => e.revision))];
   const at = revisions.findIndex((r, i) => i > 5 && revisions[i + 1] !== undefined && timeOf(events, revisions[i + 1]!) > timeOf(events, r));
   const before = revisions[at]!;
