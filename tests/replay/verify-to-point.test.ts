@@ -43,6 +43,18 @@ t.test('verify-snapshot to-time before the base: refused with the window, verify
   t.equal((run.results as Results).verify.ok, 'false');
 });
 
+t.test('source names the base to start from: its name or its path in snapshot-dir; anything else is refused', async (t) => {
+  const named = await unit.run('verify-snapshot', { 'to-revision': mid, source: f.base.name });
+  t.equal(named.status, 'completed', named.message ?? '');
+  t.equal((named.results as Results).verify.base, f.base.name);
+  const byPath = await unit.run('verify-snapshot', { 'to-revision': mid, source: f.basePath });
+  t.equal(byPath.status, 'completed', byPath.message ?? '');
+  const elsewhere = '/var/tmp/etcd-snapshot-2026-01-01-00.00.00.tar.gz';
+  const refused = await unit.run('verify-snapshot', { 'to-revision': mid, source: elsewhere });
+  t.equal(refused.status, 'failed');
+  t.equal(refused.message, `source ${elsewhere} is not a full snapshot in ${unit.snapshotDir} a replay can start from (there: ${f.base.name}); with to-revision, leave source empty to use the newest one at or before it`);
+});
+
 t.test('CLI: verify --to-revision prints the point; bad values exit 2 naming the flag and value', async (t) => {
   const ok = await runAgent(['verify', '--to-revision', String(mid), '-o', 'json', ...flags], env);
   t.equal(ok.exitCode, 0, ok.stderr);
