@@ -10,9 +10,10 @@ import { revisionApplier, type AppliedStats } from './apply-revisions.ts';
 import { keepLeasesAlive } from './lease-keeper.ts';
 import type { PointTarget } from './point-target.ts';
 
-// The largest request the replay member takes, and the most ops in one txn: one original revision is one txn, and a
-// revision can hold many events (a delete of a whole prefix, a lease revoked with its keys).
+// The largest request the replay member takes: one original revision is one txn, and a revision can hold many
+// events (a delete of a whole prefix, a lease revoked with its keys).
 export const REPLAY_MAX_REQUEST_BYTES = 64 * 1024 ** 2;
+// The most ops in one replay txn (etcd's default is 128).
 export const REPLAY_MAX_TXN_OPS = 1_000_000;
 
 // The bound of a whole replay (each request to the member keeps its own, shorter timeout).

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { keyspaceAt } from '../support/etcd/keyspace.ts';
 import { listDir } from '../support/files/dirs.ts';
 import { pointFixture } from './point-fixture.ts';
@@ -103,6 +103,25 @@ t.test('a corrupted segment: refused naming it and the window that remains, etcd
   // A point before the damaged segment needs only the first one: still restorable.
   const ok = await unit.run('restore', { 'to-revision': firstSegment.manifest.lastRevision, target: unit.backupDir, 'skip-backup': true });
   t.equal(ok.status, 'completed', ok.message ?? '');
+});
+
+t.test('across a gap (a segment missing from the chain): refused before etcd is touched, naming the window before it', async (t) => {
+  const gone = f.segments[1]!;
+  const aside = `${gone.path}.aside`;
+  await rename(gone.path, aside);
+  await rename(`${gone.path}.sha256`, `${aside}.sha256`);
+  t.teardown(async () => {
+    await rename(aside, gone.path);
+    await rename(`${aside}.sha256`, `${gone.path}.sha256`);
+  });
+  const calls = await unit.systemctlCalls();
+  const keys = await keyspaceAt(unit.etcd.endpoint);
+  const files = await listDir(unit.etcd.dataDir);
+  const run = await unit.run('restore', { 'to-revision': f.last, target: unit.backupDir, 'skip-backup': true });
+  t.equal(run.status, 'failed');
+  const end = `revision ${firstSegment.manifest.lastRevision} (${firstSegment.manifest.lastEventTime})`;
+  t.equal(run.message, `to-revision ${f.last} is not recoverable: the recoverable window is ${f.base.created} (revision ${f.base.revision}) to ${firstSegment.manifest.lastEventTime} (revision ${firstSegment.manifest.lastRevision}); the nearest recoverable point is ${end}`);
+  await untouched(t, calls, keys, files);
 });
 
 t.test('params: both to-time and to-revision, a time not in UTC, a revision of 0', async (t) => {
