@@ -31,6 +31,14 @@ const mid = Math.floor((wipe.revision + last) / 2);
 const oracle = new Map<number, KeyState[]>();
 for (const rev of [wipe.revision - 1, mid, last]) oracle.set(rev, await keyspaceAt(unit.etcd.endpoint, rev));
 
+t.test('an idle cluster stays recoverable up to when capture last confirmed nothing newer (coveredAt)', async (t) => {
+  const stopped = await captureState(unit.snapshotDir);
+  t.ok(stopped && Date.parse(stopped.coveredAt) >= Date.parse(covered.coveredAt), `covered at ${stopped?.coveredAt}`);
+  const run = await unit.run('verify-snapshot', { 'to-time': stopped!.coveredAt });
+  t.equal(run.status, 'completed', run.message ?? '');
+  t.equal((run.results as { verify: Record<string, string> }).verify['to-revision'], String(last), 'every change up to then');
+});
+
 t.test('what capture wrote restores to a revision: etcd\'s own keyspace at it, key by key', async (t) => {
   t.equal(covered.base, started?.base);
   t.strictSame(covered.gaps, []);
