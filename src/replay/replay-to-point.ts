@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeltaEvent } from '../delta/delta-types.ts';
 import { readSegment } from '../delta/segment-reader.ts';
@@ -6,6 +6,7 @@ import type { EtcdClient } from '../etcd/etcd-client.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import type { UnpackLimit } from '../archive/unpack-tar.ts';
 import { inspectSnapshot, type InspectedSnapshot } from '../engine/inspect-snapshot.ts';
+import { requireSpace, WAL_BYTES } from '../engine/free-space.ts';
 import { checkSegments, type CheckedSegment } from './check-segments.ts';
 import { loadPlan, type PointSources } from './load-plan.ts';
 import { describeTarget, type PointTarget } from './point-target.ts';
@@ -95,6 +96,9 @@ export const replayToPoint = async (deps: PointDeps, request: PointRequest): Pro
     throw new AgentError(`refusing ${basePath}: it is at revision ${baseSnapshot.status.revision} of cluster ${baseSnapshot.manifest?.clusterId ?? 'unknown'}, its listing said revision ${base.revision} of cluster ${base.clusterId ?? 'unknown'}; it changed meanwhile`);
   }
   await deps.progress(`${base.name} and ${segments.length} segment(s) checked (revisions ${base.revision + 1} to ${segments.at(-1)?.segment.lastRevision ?? base.revision}); restoring the base into a throwaway etcd`);
+  // The throwaway member's data (the base's db, a WAL) and the replayed db it is saved to, at least the base's size.
+  const dbBytes = (await stat(baseSnapshot.dbPath)).size;
+  await requireSpace(request.scratch, 2 * dbBytes + WAL_BYTES, `replaying ${base.name} (a ${dbBytes}-byte db) in a throwaway etcd`, 'free space there and try again');
   const member = join(request.scratch, 'replay');
   await mkdir(member, { mode: 0o700 });
   const replayed = await replayIntoMember(deps, {
