@@ -11,34 +11,62 @@ export interface LeaseKeeper {
   stop(): Promise<void>;
 }
 
-// How often every lease is renewed: well inside the shortest TTL etcd grants (its minimum is 1.5 s by default).
-const RENEW_EVERY_MS = 250;
+// How often the keeper looks for leases due: well inside the shortest TTL etcd grants (1.5 s by default).
+const TICK_MS = 250;
+// Leases asked about at once when their TTLs are read.
+const BATCH = 64;
 
-// Lists the member's leases and renews them all every RENEW_EVERY_MS over one LeaseKeepAlive stream, so none
-// expires mid-replay: an expiry deletes its keys at a revision of its own and the member would drift off the
-// original revisions.
+// Lists the member's leases and their TTLs, then renews each at a third of its TTL (at least every TICK_MS) over one
+// LeaseKeepAlive stream, so none expires mid-replay: an expiry deletes its keys at a revision of its own and the
+// member would drift off the original revisions. Many leases with long TTLs cost few renewals.
 export const keepLeasesAlive = async (client: Etcd3, clock: Clock): Promise<LeaseKeeper> => {
   const listed = await client.leaseClient.leaseLeases();
-  const leases = new Set(listed.leases.map((l) => String(l.ID)));
+  const ids = listed.leases.map((l) => String(l.ID));
+  const leases = new Set(ids);
   let failure: string | undefined;
-  if (leases.size === 0) return { leases, failure, stop: async () => undefined };
+  if (ids.length === 0) return { leases, failure, stop: async () => undefined };
   const stream = await client.leaseClient.leaseKeepAlive();
   stream.on('error', (error: unknown) => {
     failure ??= oneLine(error);
   });
   // Responses only confirm; reading them keeps the stream flowing.
   stream.on('data', () => undefined);
-  const renew = (): void => {
-    for (const ID of leases) stream.write({ ID });
-  };
-  renew();
+  // Renewed at once (the member started moments ago and gave each its full TTL), then due by TTL.
+  const due = new Map<string, number>();
+  const every = new Map<string, number>();
+  const now = (): number => clock.now().getTime();
+  for (const ID of ids) {
+    stream.write({ ID });
+    due.set(ID, now() + TICK_MS);
+    every.set(ID, TICK_MS);
+  }
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
-      await clock.sleep(RENEW_EVERY_MS);
-      if (!stopped && failure === undefined) renew();
+      await clock.sleep(TICK_MS);
+      if (stopped || failure !== undefined) continue;
+      const at = now();
+      for (const [ID, when] of due) {
+        if (when > at) continue;
+        stream.write({ ID });
+        due.set(ID, at + (every.get(ID) ?? TICK_MS));
+      }
     }
   })();
+  // The loop already renews every lease at TICK_MS; as TTLs are learnt, long ones are renewed less often.
+  try {
+    for (let i = 0; i < ids.length; i += BATCH) {
+      await Promise.all(ids.slice(i, i + BATCH).map(async (ID) => {
+        const ttl = Number((await client.leaseClient.leaseTimeToLive({ ID })).grantedTTL);
+        if (ttl > 0) every.set(ID, Math.max(TICK_MS, (ttl * 1000) / 3));
+      }));
+    }
+  } catch (error) {
+    stopped = true;
+    await loop;
+    stream.end();
+    throw error;
+  }
   return {
     leases,
     get failure() {
