@@ -4,7 +4,8 @@ import { k8sWriter } from '../support/etcd/k8s-writer.ts';
 import { keyspaceAt, revisionOf, type KeyState } from '../support/etcd/keyspace.ts';
 import { waitFor } from '../support/juju/agent-process.ts';
 import { restoreUnit } from '../support/juju/restore-unit.ts';
-import { captureState, spawnCapture, waitCovered } from '../capture/capture-support.ts';
+import { captureState, readChain, spawnCapture, waitCovered } from '../capture/capture-support.ts';
+import { archiveStamp } from '../../src/delta/segment-name.ts';
 
 // End to end: the scheduler's capture (etcd-agent schedule) follows a Kubernetes-like writer, then restore to a
 // revision and to a time, compared with etcd's own history (get --rev) read before the first restore.
@@ -28,8 +29,13 @@ const covered = await waitCovered(unit.snapshotDir, last);
 agent.kill('SIGTERM');
 await agent;
 const mid = Math.floor((wipe.revision + last) / 2);
+// One second before the delete as capture timed it (when it received the events), and the revision of then.
+const { events } = await readChain(unit.snapshotDir, archiveStamp(covered.base)!);
+const wipedAt = events.find((e) => e.revision === wipe.revision)!.time;
+const before = new Date(Date.parse(wipedAt) - 1000).toISOString();
+const beforeRevision = Math.max(...events.filter((e) => e.time <= before).map((e) => e.revision));
 const oracle = new Map<number, KeyState[]>();
-for (const rev of [wipe.revision - 1, mid, last]) oracle.set(rev, await keyspaceAt(unit.etcd.endpoint, rev));
+for (const rev of [beforeRevision, mid, last]) oracle.set(rev, await keyspaceAt(unit.etcd.endpoint, rev));
 
 t.test('an idle cluster stays recoverable up to when capture last confirmed nothing newer (coveredAt)', async (t) => {
   const stopped = await captureState(unit.snapshotDir);
@@ -51,13 +57,13 @@ t.test('what capture wrote restores to a revision: etcd\'s own keyspace at it, k
   }
 });
 
-t.test('one second before a namespace was deleted: every key of it is back', async (t) => {
-  const before = new Date(Date.parse(wipe.time) - 1000).toISOString();
+t.test('one second before a namespace was deleted: the keyspace of then, the namespace in it', async (t) => {
+  t.ok(beforeRevision < wipe.revision, `revision ${beforeRevision}, before the delete at ${wipe.revision}`);
   const run = await unit.run('restore', { 'to-time': before, target: unit.backupDir, 'skip-backup': true });
   t.equal(run.status, 'completed', run.message ?? '');
-  t.equal((run.results as Results).restore['to-revision'], String(wipe.revision - 1));
+  t.equal((run.results as Results).restore['to-revision'], String(beforeRevision));
   const restored = await keyspaceAt(unit.etcd.endpoint);
-  t.strictSame(restored, oracle.get(wipe.revision - 1));
-  t.ok(keys > 1, `${keys} keys in the namespace`);
-  t.equal(restored.filter((k) => k.key.split('/').at(-2) === 'ns-2' && !k.key.startsWith('/registry/events/')).length, keys, 'the namespace\'s objects are back');
+  t.strictSame(restored, oracle.get(beforeRevision));
+  t.ok(keys > 1, `${keys} keys in the namespace at the delete`);
+  t.ok(restored.some((k) => k.key.split('/').at(-2) === 'ns-2' && !k.key.startsWith('/registry/events/')), 'the namespace\'s objects are back');
 });

@@ -25,6 +25,9 @@ export interface PointFixture {
   last: number;
   // The lease granted after the base: keys put with it come back without one.
   laterLease: string;
+  // One second before the delete's events arrived, and the last revision at or before then (as the events' times say:
+  // under load the writes before the delete may arrive later than they were made).
+  oneSecondBefore: { time: string; revision: number };
   // Two consecutive revisions whose events arrived at different milliseconds, and a time between them.
   between: { time: string; before: number; after: number };
   // etcd's own keyspace at each revision of `revisions` (and between.before), read before anything was restored.
@@ -72,9 +75,11 @@ export const pointFixture = async (
   const before = revisions[at]!;
   const after = revisions[at + 1]!;
   const mid = new Date(Math.floor((Date.parse(timeOf(events, before)) + Date.parse(events.find((e) => e.revision === after)!.time)) / 2)).toISOString();
-  const partial = { base, basePath, events, segments, laterLease, wipe: { revision: wiped.revision, keys, time: timeOf(events, wiped.revision) }, last, between: { time: mid, before, after } };
+  const early = new Date(Date.parse(timeOf(events, wiped.revision)) - 1000).toISOString();
+  const oneSecondBefore = { time: early, revision: Math.max(base.revision, ...events.filter((e) => e.time <= early).map((e) => e.revision)) };
+  const partial = { base, basePath, events, segments, laterLease, oneSecondBefore, wipe: { revision: wiped.revision, keys, time: timeOf(events, wiped.revision) }, last, between: { time: mid, before, after } };
   const oracle = new Map<number, KeyState[]>();
-  for (const rev of new Set([...(options.revisions?.(partial) ?? []), before, base.revision, wiped.revision - 1, wiped.revision, last])) {
+  for (const rev of new Set([...(options.revisions?.(partial) ?? []), before, base.revision, oneSecondBefore.revision, wiped.revision - 1, wiped.revision, last])) {
     oracle.set(rev, await keyspaceAt(unit.etcd.endpoint, rev));
   }
   return { unit, ...partial, oracle };

@@ -40,17 +40,16 @@ t.test('to several revisions: each restored keyspace equals etcd\'s own at that 
   }
 });
 
-t.test('one second before the namespace was deleted: it is all back', async (t) => {
-  const before = new Date(Date.parse(f.wipe.time) - 1000).toISOString();
-  const run = await unit.run('restore', { 'to-time': before, target: unit.backupDir, 'skip-backup': true });
+t.test('one second before the namespace was deleted: the keyspace of then, the namespace in it', async (t) => {
+  const { time, revision } = f.oneSecondBefore;
+  t.ok(revision < f.wipe.revision, `revision ${revision}, before the delete at ${f.wipe.revision}`);
+  const run = await unit.run('restore', { 'to-time': time, target: unit.backupDir, 'skip-backup': true });
   t.equal(run.status, 'completed', run.message ?? '');
-  const results = run.results as Results;
-  t.equal(results.restore['to-revision'], String(f.wipe.revision - 1), 'the revision before the delete');
+  t.equal((run.results as Results).restore['to-revision'], String(revision));
   const keys = await keyspaceAt(unit.etcd.endpoint);
-  t.strictSame(keys, f.oracle.get(f.wipe.revision - 1));
-  const live = new Set(keys.map((k) => k.key));
-  const deleted = f.events.filter((e) => e.revision === f.wipe.revision).map((e) => e.key.toString());
-  t.equal(deleted.filter((k) => live.has(k)).length, f.wipe.keys, 'every key the delete removed is back');
+  t.strictSame(keys, f.oracle.get(revision));
+  const deleted = new Set(f.events.filter((e) => e.revision === f.wipe.revision).map((e) => e.key.toString()));
+  t.ok(keys.some((k) => deleted.has(k.key)), 'keys the delete removed are back');
 });
 
 t.test('to a time between two events: the revision before it, with a safety copy taken first', async (t) => {
