@@ -2,6 +2,7 @@ import { memberName } from '../config/member-name.ts';
 import { restoreSnapshot } from '../engine/restore-snapshot.ts';
 import type { Results } from '../juju/hook-tools.ts';
 import type { ActionDefinition } from './action.ts';
+import { pointRequest, pointResults } from './point-request.ts';
 
 // The restore action (CONTRACT §3): checks first, keeps the old data, rolls back on failure.
 export const restoreAction: ActionDefinition = {
@@ -11,10 +12,11 @@ export const restoreAction: ActionDefinition = {
     const { config, params, tools } = context;
     const peerUrl = config.etcdPeerUrl || `https://${await tools.privateAddress()}:2380`;
     const member = memberName(config, context.place.unit);
-    await tools.statusSet('maintenance', 'restoring etcd from a snapshot');
+    const point = await pointRequest(context);
+    await tools.statusSet('maintenance', point ? `restoring etcd to ${point.target.kind === 'time' ? point.target.given : `revision ${point.target.given}`}` : 'restoring etcd from a snapshot');
     try {
       const outcome = await restoreSnapshot(
-        { etcd: context.etcd, service: context.service, tools, clock: context.clock, progress: context.progress, meter: context.meter },
+        { etcd: context.etcd, service: context.service, tools, clock: context.clock, progress: context.progress, meter: context.meter, runner: context.runner },
         {
           source: String(params.source ?? ''),
           sha256: String(params.sha256 ?? ''),
@@ -36,13 +38,16 @@ export const restoreAction: ActionDefinition = {
           unit: context.place.unit,
           subordinate: context.place.subordinate === true,
           healthTimeoutMs: config.restoreHealthTimeoutMs,
+          point,
         },
       );
       await tools.statusSet('active', `restored from ${outcome.label} (revision ${outcome.snapshot.status.revision})`);
+      // To a point, the source is the base archive (what list-snapshots shows); the revision and keys are the replayed db's.
+      const base = outcome.point?.baseSnapshot;
       const results: Results = {
-        'restore.source': outcome.path,
-        'restore.sha256': outcome.snapshot.sha256,
-        'restore.format': outcome.snapshot.format,
+        'restore.source': outcome.point?.basePath ?? outcome.path,
+        'restore.sha256': (base ?? outcome.snapshot).sha256,
+        'restore.format': (base ?? outcome.snapshot).format,
         'restore.revision': String(outcome.snapshot.status.revision),
         'restore.total-keys': String(outcome.snapshot.status.totalKey),
         'restore.data-dir': outcome.dataDir,
@@ -50,9 +55,11 @@ export const restoreAction: ActionDefinition = {
         'restore.revision-bump': outcome.revisionBump,
         'restore.live-revision': String(outcome.revision),
       };
+      if (outcome.point) Object.assign(results, pointResults('restore', outcome.point));
       if (outcome.previousDataDir) results['restore.previous-data-dir'] = outcome.previousDataDir;
-      if (outcome.snapshot.encrypted) results['restore.encrypted'] = 'true';
-      results['restore.pki'] = outcome.pkiRestored.length ? outcome.pkiRestored.join(',') : outcome.snapshot.pki.length ? `bundled (${outcome.snapshot.pki.length} files), not written: pass restore-pki=true` : 'none bundled';
+      if ((base ?? outcome.snapshot).encrypted) results['restore.encrypted'] = 'true';
+      const bundled = (base ?? outcome.snapshot).pki.length;
+      results['restore.pki'] = outcome.pkiRestored.length ? outcome.pkiRestored.join(',') : bundled ? `bundled (${bundled} files), not written: pass restore-pki=true` : 'none bundled';
       if (outcome.backup) {
         results['backup.path'] = outcome.backup.path;
         results['backup.sha256'] = outcome.backup.sha256;

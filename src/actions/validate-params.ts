@@ -4,6 +4,7 @@ import type { ErrorObject } from 'ajv';
 import { UsageError } from '../errors/agent-error.ts';
 import type { ActionSpec } from '../charm/charm-files.ts';
 import { jujuNaming, type Naming } from '../config/naming.ts';
+import { pointTarget } from '../replay/point-target.ts';
 
 // Extra sentences for values that are refused for a reason worth explaining.
 export type ParamHints = Record<string, Record<string, string>>;
@@ -75,5 +76,7 @@ export const validateParams = async (
     throw new UsageError(`${naming.action(action)}: ${first ? describe(first, params, naming) : 'params are not valid'}`);
   }
   checkFormats(spec, params, naming);
+  // to-time's form, and at most one of to-time and to-revision (restore and verify-snapshot to a point).
+  if ('to-time' in spec.params || 'to-revision' in spec.params) pointTarget(params, naming);
   return params;
 };

@@ -2,6 +2,7 @@ import { verifySnapshot, type VerifyOutcome } from '../engine/verify-snapshot.ts
 import { AgentError } from '../errors/agent-error.ts';
 import type { Results } from '../juju/hook-tools.ts';
 import type { ActionDefinition } from './action.ts';
+import { pointRequest, pointResults } from './point-request.ts';
 
 // The verify.* result keys of an outcome; only what was learnt before it stopped.
 export const verifyResults = (outcome: VerifyOutcome): Results => {
@@ -19,7 +20,7 @@ export const verifyResults = (outcome: VerifyOutcome): Results => {
     ['reason', outcome.reason],
   ];
   for (const [key, value] of facts) if (value !== undefined) results[`verify.${key}`] = String(value);
-  return results;
+  return outcome.point ? { ...results, ...pointResults('verify', outcome.point) } : results;
 };
 
 // The verify-snapshot action (CONTRACT §3): restore into scratch, serve it with a throwaway etcd, read it back.
@@ -29,6 +30,7 @@ export const verifySnapshotAction: ActionDefinition = {
   exclusive: true,
   async run(context) {
     const { config, tools } = context;
+    const point = await pointRequest(context);
     const outcome = await verifySnapshot(
       { etcd: context.etcd, runner: context.runner, clock: context.clock, progress: context.progress },
       {
@@ -41,6 +43,7 @@ export const verifySnapshotAction: ActionDefinition = {
         etcdPath: config.etcdPath,
         startTimeoutMs: config.restoreHealthTimeoutMs,
         requestTimeoutMs: config.etcdTimeoutMs,
+        point,
       },
     );
     const results = verifyResults(outcome);

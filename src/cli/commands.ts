@@ -9,12 +9,14 @@ export interface ActionCommand {
   summary: string;
   positional: string[];
   needs?: string[];
+  // Params any of which, when given, stand in for `needs` (restore to a point finds its base itself).
+  needsUnless?: string[];
 }
 
 // CLI command names and the actions they run (`etcd-agent list` runs list-snapshots).
 export const COMMANDS: readonly ActionCommand[] = [
   { command: 'snapshot', action: 'snapshot', aliases: [], summary: 'Take a verified snapshot of etcd and write it as an archive with a .sha256 file.', positional: [] },
-  { command: 'restore', action: 'restore', aliases: [], summary: 'Restore the local etcd member from a snapshot, keeping the current data to roll back to.', positional: [], needs: ['source'] },
+  { command: 'restore', action: 'restore', aliases: [], summary: 'Restore the local etcd member from a snapshot, keeping the current data to roll back to.', positional: [], needs: ['source'], needsUnless: ['to-time', 'to-revision'] },
   { command: 'list', action: 'list-snapshots', aliases: ['list-snapshots'], summary: 'List the snapshots in snapshot-dir (and S3 when configured), newest first.', positional: [] },
   { command: 'verify', action: 'verify-snapshot', aliases: ['verify-snapshot'], summary: 'Prove a snapshot restorable by restoring it into a throwaway etcd on loopback.', positional: [] },
   { command: 'prune', action: 'prune-snapshots', aliases: ['prune-snapshots'], summary: 'Apply snapshot-retention now: remove the oldest scheduled snapshots.', positional: [] },

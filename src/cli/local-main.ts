@@ -27,6 +27,11 @@ type Flags = Record<string, unknown>;
 // Only the flags the user gave, under their kebab-case names.
 const given = (argv: Flags, names: readonly string[]): Flags => Object.fromEntries(names.filter((n) => argv[n] !== undefined).map((n) => [n, argv[n]]));
 
+// Params as Juju would hand them over: a flag of an integer param (read as a string) is a number when it is one, and
+// stays the string as typed otherwise, so the schema refuses it by name and value.
+const asParams = (flags: Flags, specs: Record<string, Record<string, unknown>>): Flags =>
+  Object.fromEntries(Object.entries(flags).map(([n, v]) => [n, specs[n]?.type === 'integer' && typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v]));
+
 // What the CLI needs besides the charm files: the rest of ActionDeps, the environment (read once by main.ts) and
 // the config file read when --config-file is not given (when it exists).
 export interface LocalDeps extends Omit<ActionDeps, 'tools' | 'log' | 'place' | 'charm' | 'naming'> {
@@ -111,7 +116,7 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
     // rest of a start, so it is wrapped only when help is asked for.
     .wrap(args.some((a) => a === '--help' || a === '-h' || a === 'help') ? Math.min(110, process.stdout.columns ?? 100) : null);
 
-  for (const { command, action, aliases, summary, positional, needs = [] } of COMMANDS) {
+  for (const { command, action, aliases, summary, positional, needs = [], needsUnless = [] } of COMMANDS) {
     const spec = actions[action];
     if (!spec) continue;
     let flags: CommandFlags | undefined;
@@ -124,12 +129,13 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
       },
       async (argv: Flags) => {
         checkArgs(command, flags!, argv, positional);
-        const missing = needs.find((p) => typeof argv[p] !== 'string' || argv[p].trim() === '');
+        const standIn = needsUnless.some((p) => argv[p] !== undefined && argv[p] !== '');
+        const missing = standIn ? undefined : needs.find((p) => typeof argv[p] !== 'string' || argv[p].trim() === '');
         if (missing) throw new UsageError(`${command} needs --${missing} outside Juju (there is no attached resource): etcd-agent ${command} --${missing} <archive path or a name list shows>`);
         const output = outputFormat(fromEnv('output', argv), argv.output === undefined && env.ETCD_AGENT_OUTPUT !== undefined ? 'ETCD_AGENT_OUTPUT' : undefined);
         const verbose = argv.verbose === true || (argv.verbose === undefined && env.ETCD_AGENT_VERBOSE === 'true');
         const { config, naming } = await optionsOf(argv, positional);
-        const tools = localTools(given(argv, [...flags!.params, ...positional]), config, err, verbose);
+        const tools = localTools(asParams(given(argv, [...flags!.params, ...positional]), spec.params), config, err, verbose);
         const log = createLogger(tools.log.bind(tools), verbose ? 'debug' : 'info');
         const host = unitOf(argv) ?? hostname();
         const identityFile = fromEnv('identity-file', argv) as string | undefined;

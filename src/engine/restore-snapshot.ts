@@ -11,7 +11,6 @@ import type { ServiceManager } from '../system/service-manager.ts';
 import { assertSingleUnit, countUnits } from './count-units.ts';
 import { exists, matchOwnership, move, restoreNames } from './data-dir.ts';
 import { inspectSnapshot, type InspectedSnapshot } from './inspect-snapshot.ts';
-import { resolveSource } from './resolve-source.ts';
 import { takeSnapshot, type SnapshotOutcome } from './take-snapshot.ts';
 import { waitHealthy } from './wait-healthy.ts';
 import { applyPki, planPkiRestore } from './restore-pki.ts';
@@ -23,6 +22,9 @@ import { MAX_DB_BYTES } from './inspect-snapshot.ts';
 import { enterPhase, newJournal, removeJournal, writeJournal, type RestoreJournal } from './restore-journal.ts';
 import { checkRestored, fixCommand, rollBackRestore, type SettleDeps } from './settle-restore.ts';
 import type { StartMeter } from '../progress/progress-meter.ts';
+import type { CommandRunner } from '../process/command-runner.ts';
+import type { PointOutcome, PointParams } from '../replay/replay-to-point.ts';
+import { restoreSource } from './restore-source.ts';
 
 // Revisions added on restore where etcdutl can, so Kubernetes watch caches see every key as new.
 export const REVISION_BUMP = 1_000_000_000;
@@ -36,7 +38,13 @@ export interface RestoreDeps {
   progress(message: string): Promise<void>;
   // Byte progress of the safety snapshot (none when absent).
   meter?: StartMeter | undefined;
+  // Starts the throwaway etcd of a restore to a point.
+  runner?: Pick<CommandRunner, 'start'> | undefined;
 }
+
+// A restore to a point (to-time / to-revision): what the replay needs besides what the restore has (source names the
+// base, sha256 is the base archive's, identity decrypts base and segments; the scratch is the restore's).
+export type RestorePoint = PointParams;
 
 // What to restore, and how.
 export interface RestoreRequest {
@@ -66,6 +74,8 @@ export interface RestoreRequest {
   // The unit is etcd-backup's, a subordinate: the units to remove are the etcd units it runs beside.
   subordinate?: boolean;
   healthTimeoutMs: number;
+  // Restore the cluster as it was at a point: the base replayed to it first, then restored like any snapshot.
+  point?: RestorePoint | undefined;
 }
 
 // What a completed restore did.
@@ -81,6 +91,8 @@ export interface RestoreOutcome {
   pkiRestored: string[];
   revision: number;
   revisionBump: string;
+  // What the replay to a point did, when there was one.
+  point?: PointOutcome | undefined;
 }
 
 // Restores etcd from a snapshot: every check before etcd is stopped, the old data kept, rollback on any failure.
@@ -99,17 +111,13 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
   let journal: RestoreJournal | undefined;
   let swapped = false;
   try {
-    const source = await resolveSource(request.source, deps.tools, {
-      searchDirs: request.searchDirs,
-      remote: request.remote,
-      downloadDir: join(scratch, 'download'),
-    });
+    const { source, point } = await restoreSource(deps, request, scratch);
     await progress(`checking ${source.label}`);
     const unpacked = join(scratch, 'unpacked');
     await mkdir(unpacked, { mode: 0o700 });
     // The unpack never writes more than the data dir's filesystem can spare.
-    const snapshot = await inspectSnapshot(source.path, unpacked, request.sha256, etcd, request.identity, await unpackLimitIn(parent, unpacked, MAX_DB_BYTES));
-    const pkiPlan = request.restorePki ? planPkiRestore(snapshot) : undefined;
+    const snapshot = await inspectSnapshot(source.path, unpacked, point ? '' : request.sha256, etcd, request.identity, await unpackLimitIn(parent, unpacked, MAX_DB_BYTES));
+    const pkiPlan = request.restorePki ? planPkiRestore(point?.baseSnapshot ?? snapshot) : undefined;
     await progress(`${source.label}: ${snapshot.format}, revision ${snapshot.status.revision}, ${snapshot.status.totalKey} keys, integrity hash ${snapshot.hashCheck}`);
 
     let backup: SnapshotOutcome | undefined;
@@ -204,6 +212,7 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
         pkiRestored: pkiPlan?.files.map((f) => f.to) ?? [],
         revision: cluster.revision,
         revisionBump,
+        point,
       };
     } catch (error) {
       throw await rollBack(settle, journal, error);

@@ -25,6 +25,8 @@ export interface ThrowawayOptions {
   // Picks [client, peer] ports; free loopback ports by default.
   pickPorts?: () => Promise<number[]>;
   attempts?: number;
+  // More etcd flags for the member (the replay's larger request and txn limits).
+  extraArgs?: readonly string[];
 }
 
 // A running throwaway etcd serving a restored snapshot on loopback.
@@ -61,6 +63,7 @@ export const launchThrowawayEtcd = async (deps: ThrowawayDeps, options: Throwawa
         peerPort,
         clusterToken,
         startTimeoutMs: options.startTimeoutMs,
+        ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}),
       });
       return { ...member, dataDir, attempts: attempt };
     } catch (error) {

@@ -17,6 +17,8 @@ export interface MemberSpec {
   peerPort: number;
   clusterToken: string;
   startTimeoutMs: number;
+  // More etcd flags (the replay's larger request and txn limits).
+  extraArgs?: readonly string[];
 }
 
 // What starting a member needs: a way to start the server, and the clock its waits go by.
@@ -69,6 +71,7 @@ const memberArgs = (spec: MemberSpec): string[] => {
     '--initial-cluster-state=new',
     '--heartbeat-interval=10',
     '--election-timeout=100',
+    ...(spec.extraArgs ?? []),
   ];
 };
 

@@ -15,6 +15,7 @@ import { requireSpace, unpackLimitIn, WAL_BYTES } from './free-space.ts';
 import { launchThrowawayEtcd, type ThrowawayEtcd } from './throwaway-etcd.ts';
 import { resolveVerifySource } from './verify-source.ts';
 import { removeLeftovers } from './leftovers.ts';
+import { replayToPoint, type PointOutcome, type PointParams } from '../replay/replay-to-point.ts';
 
 // Prefix of verify's private scratch directories (under os.tmpdir() unless told otherwise).
 export const VERIFY_SCRATCH_PREFIX = `.etcd-agent-verify-${RUN_TAG}-`;
@@ -45,6 +46,9 @@ export interface VerifyRequest {
   scratchParent?: string | undefined;
   startTimeoutMs: number;
   requestTimeoutMs: number;
+  // A drill of a restore to a point: source names the base ('' = the newest at or before the target), the base is
+  // replayed to the target in a throwaway etcd, and the db that makes is verified like any snapshot.
+  point?: PointParams | undefined;
 }
 
 // The verdict, and every fact learnt on the way (undefined when verification stopped before it).
@@ -69,6 +73,8 @@ export interface VerifyOutcome {
   expectedKeyCount: number | undefined;
   // Wall time, cleanup included.
   seconds: number;
+  // What the replay to a point did, when there was one.
+  point?: PointOutcome | undefined;
 }
 
 // Restore plus WAL preallocation (64 MiB), beside the unpacked db.
@@ -107,15 +113,29 @@ export const verifySnapshot = async (deps: VerifyDeps, request: VerifyRequest): 
     const scratchParent = request.scratchParent ?? tmpdir();
     for (const path of await removeLeftovers(scratchParent)) await deps.progress(`removed ${path}, left by a run that died`);
     scratch = await mkdtemp(join(scratchParent, VERIFY_SCRATCH_PREFIX));
-    const source = await resolveVerifySource(request.source, { snapshotDir: request.snapshotDir, hint: request.hint, local: request.local, remote: request.remote, downloadDir: join(scratch, 'download') });
+    let source: { path: string; label: string; url?: string };
+    if (request.point) {
+      const work = join(scratch, 'point');
+      await mkdir(work, { mode: 0o700 });
+      const identity = await request.identity?.();
+      const point = await replayToPoint(deps, {
+        ...request.point, source: request.source, sha256: '', scratch: work, ...(identity === undefined ? {} : { identity }),
+        unpackLimit: request.point.unpackLimit ?? await unpackLimitIn(scratch, work, MAX_DB_BYTES),
+      });
+      outcome.point = point;
+      source = { path: point.dbPath, label: `${point.base} replayed to revision ${point.toRevision}`, url: point.basePath };
+    } else {
+      source = await resolveVerifySource(request.source, { snapshotDir: request.snapshotDir, hint: request.hint, local: request.local, remote: request.remote, downloadDir: join(scratch, 'download') });
+    }
     outcome.source = source.url ?? source.path;
     outcome.label = source.label;
     await deps.progress(`checking ${source.label}`);
     const unpacked = join(scratch, 'unpacked');
     await mkdir(unpacked, { mode: 0o700 });
     const snapshot = await inspectSnapshot(source.path, unpacked, '', deps.etcd, await request.identity?.(), await unpackLimitIn(scratch, unpacked, MAX_DB_BYTES));
+    const archive = outcome.point?.baseSnapshot ?? snapshot;
     Object.assign(outcome, {
-      sha256: snapshot.sha256, format: snapshot.format, hashCheck: snapshot.hashCheck, encrypted: snapshot.encrypted,
+      sha256: archive.sha256, format: archive.format, hashCheck: snapshot.hashCheck, encrypted: archive.encrypted,
       revision: snapshot.status.revision, totalKeys: snapshot.status.totalKey, expectedKeyCount: snapshot.manifest?.keyCount,
     } satisfies Partial<VerifyOutcome>);
     await roomFor(scratch, snapshot.dbPath);

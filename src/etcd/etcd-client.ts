@@ -41,6 +41,8 @@ export interface EtcdClient {
   version(): Promise<string>;
   // `etcdctl snapshot save` from the first endpoint into file.
   save(file: string, signal?: AbortSignal): Promise<void>;
+  // `etcdctl snapshot save` from another endpoint, plain http and no TLS (a throwaway member on loopback) into file.
+  saveFrom(endpoint: string, file: string, signal?: AbortSignal): Promise<void>;
   // `snapshot status -w json` of a snapshot file (etcdutl where installed).
   status(file: string): Promise<SnapshotStatus>;
   // Member list and status of the cluster, through the etcd3 client.

@@ -14,8 +14,15 @@ const withDeadline = async <T>(work: Promise<T>, ms: number, endpoint: string): 
   }
 };
 
+// How a long call sequence differs from the default: its own bound for the whole sequence (each call keeps timeoutMs),
+// and larger gRPC messages (a replayed revision of many events answers with one response per event).
+export interface SessionOptions {
+  totalMs?: number;
+  maxMessageBytes?: number;
+}
+
 // Opens an etcd3 gRPC client for one call sequence, bounded by timeoutMs, and always closes it.
-export const withEtcd3 = async <T>(endpoint: string, tls: TlsFiles | undefined, timeoutMs: number, use: (client: Etcd3) => Promise<T>): Promise<T> => {
+export const withEtcd3 = async <T>(endpoint: string, tls: TlsFiles | undefined, timeoutMs: number, use: (client: Etcd3) => Promise<T>, session: SessionOptions = {}): Promise<T> => {
   const credentials = tls
     ? {
         rootCertificate: tls.ca ? await readFile(tls.ca) : Buffer.alloc(0),
@@ -31,10 +38,11 @@ export const withEtcd3 = async <T>(endpoint: string, tls: TlsFiles | undefined, 
     hosts: [endpoint],
     ...(credentials ? { credentials } : {}),
     dialTimeout: timeoutMs,
+    ...(session.maxMessageBytes ? { grpcOptions: { 'grpc.max_receive_message_length': session.maxMessageBytes, 'grpc.max_send_message_length': session.maxMessageBytes } } : {}),
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeoutMs }),
   });
   try {
-    return await withDeadline(use(client), timeoutMs, endpoint);
+    return await withDeadline(use(client), session.totalMs ?? timeoutMs, endpoint);
   } finally {
     client.close();
   }

@@ -68,6 +68,18 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner, search
         fail(error, 'etcdctl snapshot save');
       }
     },
+    async saveFrom(other: string, file: string, signal?: AbortSignal) {
+      try {
+        await runner.run(bins.etcdctl, [`--endpoints=${other}`, `--dial-timeout=${seconds}`, `--command-timeout=${Math.ceil(config.snapshotTimeoutMs / 1000)}s`, 'snapshot', 'save', file], {
+          ...ENV,
+          timeoutMs: config.snapshotTimeoutMs,
+          ...(signal ? { signal } : {}),
+        });
+      } catch (error) {
+        if (isNoSpace(error)) throw noSpaceError(dirname(file), file, error);
+        throw explainLocalError(error, `etcdctl snapshot save from ${other}`);
+      }
+    },
     async status(file: string) {
       const [tool, args] = bins.etcdutl ? [bins.etcdutl, ['snapshot', 'status', file, '-w', 'json']] : [bins.etcdctl, ['snapshot', 'status', file, '-w', 'json']];
       let stdout: string;

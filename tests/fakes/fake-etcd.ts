@@ -155,6 +155,10 @@ export const fakeEtcd = (options: FakeEtcdOptions = {}): FakeEtcd => {
       calls.push({ method: 'save', args: [file] });
       return answer(options.save, [file, signal], async () => writeFile(file, 'fake snapshot\n'));
     },
+    async saveFrom(endpoint, file, signal) {
+      calls.push({ method: 'saveFrom', args: [endpoint, file] });
+      return answer(options.save, [file, signal], async () => writeFile(file, 'fake snapshot\n'));
+    },
     async version() {
       calls.push({ method: 'version', args: [] });
       return answer(options.version, [], async () => 'etcdctl version: 3.4.30\nAPI version: 3.4\n');
