@@ -7,6 +7,7 @@ import { oneLine } from '../errors/agent-error.ts';
 import type { Logger } from '../log/logger.ts';
 import type { CaptureStatusKeeper } from './capture-status.ts';
 import { chainStart, RevisionGapError, SegmentChain, type ChainOptions } from './segment-chain.ts';
+import { SegmentWriteError, writing, type SessionEnd } from './session-end.ts';
 import { clusterIdHex, toDeltaEvent } from './to-delta-event.ts';
 
 // The whole keyspace: key "\0" with range_end "\0".
@@ -31,21 +32,6 @@ export interface FollowDeps {
   // newSnapshot (so one path handles every new base). Resolves to whether it was written.
   snapshot(reason: string): Promise<boolean>;
 }
-
-// A segment could not be written (the stream itself is fine).
-class SegmentWriteError extends Error {}
-
-const writing = async (work: () => Promise<unknown>): Promise<void> => {
-  try {
-    await work();
-  } catch (error) {
-    if (error instanceof RevisionGapError) throw error;
-    throw new SegmentWriteError(oneLine(error), { cause: error });
-  }
-};
-
-// Why a session ended.
-type SessionEnd = { kind: 'woken' } | { kind: 'broken'; error: unknown } | { kind: 'write'; error: unknown } | { kind: 'compacted'; compactRevision: number } | { kind: 'gap'; error: RevisionGapError } | { kind: 'history'; why: string };
 
 // Follows etcd's watch into delta segments until signal aborts: one chain at a time, a new one from every full
 // snapshot the scheduler writes, reconnecting (with backoff, one log line per outage) at the last appended revision
@@ -126,7 +112,7 @@ export class WatchFollower {
         if (this.restart) this.deps.log.info(`capture: a new chain starts at ${base.name} (revision ${base.revision})`);
         this.restart = undefined;
         this.deps.status.chain(base.name, chainStart(base), base.created);
-      } else if (base.revision > this.chain.base.revision) {
+      } else if (base.name !== this.chain.base.name && base.created > this.chain.base.created && base.revision >= this.chain.base.revision) {
         await this.chain.switchTo(base, now);
       }
     }

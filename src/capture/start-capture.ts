@@ -37,8 +37,9 @@ export interface CaptureHooks {
 
 // A running capture.
 export interface Capture {
-  // The scheduler wrote a full snapshot (archive path or name): a new chain starts after its revision.
-  newSnapshot(archive: string): void;
+  // The scheduler wrote a full snapshot (archive path or name): a new chain starts after its revision. Without a
+  // name (a run that failed after writing its archive), the newest archive in snapshot-dir is taken when it is newer.
+  newSnapshot(archive: string | undefined): void;
   // Stops the capture (the open segment is closed with what it has) and waits until it has.
   stop(): Promise<void>;
 }
@@ -130,6 +131,13 @@ export const startCapture = (deps: CaptureDeps, config: AgentConfig, hooks: Capt
   });
   return {
     newSnapshot: (archive) => {
+      if (archive === undefined) {
+        void newestBase(store).then(
+          (newest) => newest && (follower ? follower.newSnapshot(newest.name) : early.push(newest.name)),
+          () => undefined,
+        );
+        return;
+      }
       const name = archive.split('/').pop() ?? archive;
       if (follower) follower.newSnapshot(name);
       else early.push(name);

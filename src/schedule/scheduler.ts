@@ -64,9 +64,10 @@ export const runScheduler = async (deps: DrillDeps, config: AgentConfig, signal:
   let capture: Capture | undefined;
   let written = 0;
   const wrote = (record: RunRecord): void => {
-    if (record.outcome !== 'ok' || !record.archive) return;
-    written += 1;
-    capture?.newSnapshot(record.archive);
+    if (record.outcome === 'skipped' || record.outcome === 'interrupted') return;
+    if (record.outcome === 'ok') written += 1;
+    // A run that failed after writing its archive (its upload) leaves a base too: the capture looks for it.
+    capture?.newSnapshot(record.outcome === 'ok' ? record.archive : undefined);
   };
   let running: Promise<unknown> = Promise.resolve();
   const task = cron.schedule(

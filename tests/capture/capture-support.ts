@@ -122,6 +122,6 @@ export const waitChain = async (agent: ReturnType<typeof spawnCapture>, dir: str
     });
   } catch (error) {
     agent.kill('SIGTERM');
-    throw new Error(`${(error as Error).message}; the scheduler said:\n${String((await agent).all)}`);
+    throw new Error(`${(error as Error).message}; the scheduler said:\n${String((await agent).all)}`, { cause: error });
   }
 };

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
 import { Etcd3 } from 'etcd3';
 import { startEtcd } from '../support/etcd/server.ts';
-import { tempDir } from '../support/files/dirs.ts';
+import { listDir, tempDir } from '../support/files/dirs.ts';
+import { join } from 'node:path';
 import { applyEvents, captureState, etcdRevision, keyspaceAt, range, readChain, revisionRun, segmentsIn, spawnCapture, waitCovered } from './capture-support.ts';
 import { waitFor } from '../support/juju/agent-process.ts';
 import { archiveStamp } from '../../src/delta/segment-name.ts';
@@ -51,6 +52,13 @@ t.test('every revision from the base on is captured once, contiguous, with keys,
   await churn('/registry/during', 30);
   const last = await etcdRevision(etcd);
   const covered = await waitCovered(dir, last);
+  // With nothing written, etcd's progress answers keep confirming the same revision at later times.
+  const idleFrom = new Date().toISOString();
+  const idle = await waitFor('an idle confirmation', async () => {
+    const c = await captureState(dir);
+    return c && c.coveredAt > idleFrom ? c : undefined;
+  });
+  t.equal(idle.coveredRevision, last, 'an idle cluster stays covered at its revision, as of later times');
   agent.kill('SIGTERM');
   const result = await agent;
   t.equal(result.exitCode, 0, result.all);
@@ -123,8 +131,11 @@ t.test('the scheduler killed (SIGKILL) mid-capture and started again: no gap, no
     console.error(String((await first).all), await captureState(dir));
     throw e;
   });
+  await waitFor('an open segment', async () => ((await listDir(dir)).some((n) => n.startsWith('.etcd-agent-delta-')) ? true : undefined));
   first.kill('SIGKILL');
   await first;
+  // What the dead run left: its open segment, unless it closed that in the last instant.
+  const left = (await listDir(dir)).filter((n) => n.startsWith('.etcd-agent-delta-'));
   const killedAt = (await captureState(dir))!.coveredRevision;
   const second = spawnCapture(etcd, dir);
   t.teardown(() => void second.kill('SIGKILL'));
@@ -139,7 +150,8 @@ t.test('the scheduler killed (SIGKILL) mid-capture and started again: no gap, no
   t.strictSame(covered.gaps, []);
   await checkChain(t, dir, covered.base, last);
   t.match(result.all, new RegExp(`from ${covered.base.replace(/\./g, '\\.')} at revision ${killedAt + 1}\\b`), 'resumed after the last closed segment');
-  t.match(result.all, /removed \S+\.etcd-agent-delta-\S+\.partial-\S+, left by a run that died/, 'the dead run\'s open segment was removed');
+  for (const name of left) t.match(result.all, `removed ${join(dir, name)}, left by a run that died`, 'the dead run\'s open segment was removed');
+  t.strictSame((await listDir(dir)).filter((n) => left.includes(n)), [], 'nothing of the dead run is left');
 });
 
 t.test('etcd restarted mid-capture: the watch reconnects and resumes with no gap', async (t) => {

@@ -16,7 +16,8 @@ await etcd.put('/registry/namespaces/default', '{}');
 const onceSoon = (): string => `${(new Date().getUTCSeconds() + 3) % 60} * * * * *`;
 
 const scheduler = (dir: string, address: string, schedule: string) =>
-  spawnAgent(['schedule', '--etcd-endpoints', etcd.endpoint, '--etcdctl-path', '/usr/bin/etcdctl', '--snapshot-dir', dir, '--snapshot-schedule', schedule, '--metrics-address', address]);
+  // No point-in-time capture: its own first snapshot would be the run these tests wait for.
+  spawnAgent(['schedule', '--etcd-endpoints', etcd.endpoint, '--etcdctl-path', '/usr/bin/etcdctl', '--snapshot-dir', dir, '--snapshot-schedule', schedule, '--metrics-address', address, '--delta-interval', '0']);
 
 const lastSuccess = (dir: string) => async () => {
   const finished = (await readState(dir))?.lastSuccess?.finished;
