@@ -53,6 +53,35 @@ const etcd3Protos = (assets: RuntimeAsset[]): Plugin => ({
   },
 });
 
+// yargs lays out its help (cliui, wrap-ansi) with string-width, whose module builds an Intl.Segmenter and Unicode
+// property regexes as it loads: a tenth of a start, paid by every command. Each import of it gets a stand-in that
+// answers printable ASCII itself (its width is its length, as string-width's own fast path says) and loads the real
+// module, the very version that import would have had, on the first other string.
+const LAZY_STRING_WIDTH = 'lazy-string-width';
+const lazyStringWidth = (): Plugin => ({
+  name: LAZY_STRING_WIDTH,
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === LAZY_STRING_WIDTH) return undefined;
+      const real = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: LAZY_STRING_WIDTH });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: LAZY_STRING_WIDTH };
+    });
+    b.onLoad({ filter: /.*/, namespace: LAZY_STRING_WIDTH }, (args) => ({
+      resolveDir: dirname(args.path),
+      loader: 'js',
+      contents: [
+        'let real;',
+        'export default function stringWidth(input, options) {',
+        "  if (typeof input === 'string' && /^[\\u0020-\\u007E]*$/.test(input)) return input.length;",
+        `  real ??= require(${JSON.stringify(args.path)}).default;`,
+        '  return real(input, options);',
+        '}',
+      ].join('\n'),
+    }));
+  },
+});
+
 // package.json's version, built into the bundle for --version (a packed charm has no package.json).
 const packageVersion = async (root: string): Promise<string> => String((JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version?: unknown }).version);
 
@@ -76,7 +105,7 @@ export const bundleAgent = async (root: string): Promise<BundledAgent> => {
     target: 'node24',
     banner: { js: BANNER },
     define: { __dirname: '__agentDir', __filename: '__agentFilename', __AGENT_VERSION__: JSON.stringify(await packageVersion(root)) },
-    plugins: [etcd3Protos(assets)],
+    plugins: [etcd3Protos(assets), lazyStringWidth()],
     metafile: true,
     minifySyntax: true,
     minifyWhitespace: true,

@@ -42,9 +42,10 @@ export type ActionOutcome = 'ok' | 'failed' | 'usage';
 export const runAction = async (name: string, deps: ActionDeps): Promise<ActionOutcome> => {
   const { tools, log } = deps;
   try {
-    const action = ACTIONS[name];
+    const load = ACTIONS[name];
     const spec = deps.charm.actions[name];
-    if (!action || !spec) throw new UsageError(`unknown action "${name}"; known actions: ${Object.keys(deps.charm.actions).join(', ')}`);
+    if (!load || !spec) throw new UsageError(`unknown action "${name}"; known actions: ${Object.keys(deps.charm.actions).join(', ')}`);
+    const action = await load();
     const params = await validateParams(name, spec, await tools.actionGet(), action.hints, deps.naming);
     const config = normalizeConfig(await tools.configGet(), deps.charm.options, deps.naming);
     log.info(`action ${name} started with ${JSON.stringify(params)}`);

@@ -1,6 +1,6 @@
 import { SHA256_HEX } from '../format/sha256sum.ts';
 import { parseSnapshotName } from '../archive/snapshot-name.ts';
-import type { ErrorObject } from 'ajv';
+import { simpleParamsCheck, type ParamsCheck, type SchemaError } from './simple-schema.ts';
 import { UsageError } from '../errors/agent-error.ts';
 import type { ActionSpec } from '../charm/charm-files.ts';
 import { jujuNaming, type Naming } from '../config/naming.ts';
@@ -29,7 +29,7 @@ const checkFormats = (spec: ActionSpec, params: Record<string, unknown>, naming:
   }
 };
 
-const describe = (error: ErrorObject, params: Record<string, unknown>, naming: Naming): string => {
+const describe = (error: SchemaError, params: Record<string, unknown>, naming: Naming): string => {
   if (error.keyword === 'additionalProperties') {
     const extra = String((error.params as { additionalProperty: string }).additionalProperty);
     return `unknown param "${naming.name('param', extra)}"`;
@@ -44,6 +44,19 @@ const describe = (error: ErrorObject, params: Record<string, unknown>, naming: N
     return `invalid ${subject}: must be one of ${allowed}`;
   }
   return `invalid ${subject}: ${error.message ?? 'not valid'}`;
+};
+
+// ajv said no without saying why (it always says).
+const NOT_VALID: SchemaError = { keyword: 'false', instancePath: '', params: {}, message: 'params are not valid' };
+
+// ajv's check of a schema the simple check does not cover.
+export const ajvCheck = async (schema: object): Promise<ParamsCheck> => {
+  const ajv = await import('ajv');
+  // ajv is CommonJS: Node names its exports, a bundle may hand them over as the default export.
+  const Ajv = ajv.Ajv ?? (ajv.default as unknown as typeof ajv).Ajv;
+  // The schemas are the charm's own (actions.yaml): ajv's meta-schema, which takes longer to compile than they do, is left out.
+  const validate = new Ajv({ allErrors: false, useDefaults: true, strict: false, meta: false, validateSchema: false }).compile(schema);
+  return (params) => (validate(params) ? undefined : (validate.errors?.[0] ?? NOT_VALID));
 };
 
 // Checks params against the action's schema in actions.yaml and fills in defaults; every refusal is a UsageError
@@ -66,15 +79,9 @@ export const validateParams = async (
     additionalProperties: spec.additionalProperties ?? false,
   };
   const params = structuredClone(given);
-  const ajv = await import('ajv');
-  // ajv is CommonJS: Node names its exports, a bundle may hand them over as the default export.
-  const Ajv = ajv.Ajv ?? (ajv.default as unknown as typeof ajv).Ajv;
-  // The schemas are the charm's own (actions.yaml): ajv's meta-schema, which takes longer to compile than they do, is left out.
-  const validate = new Ajv({ allErrors: false, useDefaults: true, strict: false, meta: false, validateSchema: false }).compile(schema);
-  if (!validate(params)) {
-    const first = validate.errors?.[0];
-    throw new UsageError(`${naming.action(action)}: ${first ? describe(first, params, naming) : 'params are not valid'}`);
-  }
+  const check = simpleParamsCheck(schema) ?? (await ajvCheck(schema));
+  const first = check(params);
+  if (first) throw new UsageError(`${naming.action(action)}: ${first === NOT_VALID ? 'params are not valid' : describe(first, params, naming)}`);
   checkFormats(spec, params, naming);
   // to-time's form, and at most one of to-time and to-revision (restore and verify-snapshot to a point).
   if ('to-time' in spec.params || 'to-revision' in spec.params) pointTarget(params, naming);

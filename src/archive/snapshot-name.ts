@@ -1,5 +1,5 @@
-import type { Compression } from './compression.ts';
-import { tarExtension } from './compression.ts';
+import type { Compression } from './compression-spec.ts';
+import { tarExtension } from './compression-spec.ts';
 
 const PATTERN = /^etcd-snapshot-(\d{4})-(\d{2})-(\d{2})-(\d{2})\.(\d{2})\.(\d{2})(\.tar(?:\.zst|\.gz)?)(\.age)?$/;
 

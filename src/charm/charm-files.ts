@@ -1,5 +1,4 @@
 import { loadYaml } from '../format/yaml.ts';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -54,8 +53,9 @@ export const findCharmRoot = (from: string = dirname(fileURLToPath(import.meta.u
 // small files and skips loading a YAML parser.
 export const CHARM_CACHE = 'dist/agent/charm-files.json';
 
-// The cache's key for the three files' texts.
-export const charmFilesKey = (texts: CharmTexts): string => createHash('sha256').update(texts.config).update('\0').update(texts.actions).update('\0').update(texts.metadata).digest('hex');
+// True when the cache was made from exactly these texts (it holds them: comparing needs no hash, so a start need not
+// load node:crypto).
+const sameTexts = (a: Partial<CharmTexts> | undefined, b: CharmTexts): boolean => a?.config === b.config && a.actions === b.actions && a.metadata === b.metadata;
 
 // Parses config.yaml, actions.yaml and metadata.yaml texts.
 export const parseCharmFiles = async (texts: CharmTexts): Promise<Omit<CharmFiles, 'root'>> => {
@@ -69,7 +69,7 @@ export const parseCharmFiles = async (texts: CharmTexts): Promise<Omit<CharmFile
 };
 
 // The cache file's text for these charm files.
-export const renderCharmCache = async (texts: CharmTexts): Promise<string> => JSON.stringify({ key: charmFilesKey(texts), ...(await parseCharmFiles(texts)) });
+export const renderCharmCache = async (texts: CharmTexts): Promise<string> => JSON.stringify({ texts, ...(await parseCharmFiles(texts)) });
 
 // Reads config.yaml, actions.yaml and metadata.yaml once (from the build's cache when it matches them).
 export const loadCharmFiles = async (root: string = findCharmRoot()): Promise<CharmFiles> => {
@@ -77,8 +77,8 @@ export const loadCharmFiles = async (root: string = findCharmRoot()): Promise<Ch
   if (config === undefined || actions === undefined || metadata === undefined) throw new Error(`cannot read config.yaml, actions.yaml and metadata.yaml in ${root}`);
   const texts = { config, actions, metadata };
   try {
-    const cache = JSON.parse(cached ?? 'null') as ({ key: string } & Omit<CharmFiles, 'root'>) | null;
-    if (cache?.key === charmFilesKey(texts)) return { root, identity: cache.identity, options: cache.options, actions: cache.actions };
+    const cache = JSON.parse(cached ?? 'null') as ({ texts?: Partial<CharmTexts> } & Omit<CharmFiles, 'root'>) | null;
+    if (cache && sameTexts(cache.texts, texts)) return { root, identity: cache.identity, options: cache.options, actions: cache.actions };
   } catch {
     // A damaged cache is only slower: the YAML is parsed.
   }

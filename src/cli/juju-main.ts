@@ -1,8 +1,6 @@
 import type { CharmFiles } from '../charm/charm-files.ts';
 import type { ActionDeps } from '../actions/run-action.ts';
-import { runAction } from '../actions/run-action.ts';
 import type { HostPaths } from '../hooks/hook-context.ts';
-import { runHook } from '../hooks/run-hook.ts';
 import type { JujuContext } from '../juju/context.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 import { createLogger } from '../log/logger.ts';
@@ -20,6 +18,8 @@ export const runJuju = async (context: JujuContext, tools: HookTools, charm: Cha
   const log = createLogger(tools.log.bind(tools), 'debug');
   try {
     if (context.kind === 'action') {
+      // A hook never loads the actions' code, nor an action the hooks'.
+      const { runAction } = await import('../actions/run-action.ts');
       await runAction(context.name, {
         ...deps,
         tools,
@@ -35,6 +35,7 @@ export const runJuju = async (context: JujuContext, tools: HookTools, charm: Cha
       return 0;
     }
     const juju = { model: context.modelName, modelUuid: context.modelUuid, charmDir: context.charmDir };
+    const { runHook } = await import('../hooks/run-hook.ts');
     return await runHook({ ...deps, hook: context.name, unit: context.unitName, tools, log, charm, juju });
   } finally {
     await log.flush();

@@ -18,9 +18,7 @@ import { localTools } from './local-tools.ts';
 import { jujuOnlyReason, type CliCommand } from './option-groups.ts';
 import { formatResults, outputFormat } from './print-results.ts';
 import { identityFromFile } from './read-identity.ts';
-import { runScheduleCommand } from './schedule-command.ts';
 import { agentVersion } from './version.ts';
-import { runMetricsCommand } from './metrics-command.ts';
 
 type Flags = Record<string, unknown>;
 
@@ -175,8 +173,9 @@ export const runLocal = async (args: string[], charm: CharmFiles, deps: LocalDep
       },
     );
   };
-  optionsCommand('schedule', SCHEDULE_SUMMARY, (config, naming, argv) => runScheduleCommand(config, charm, deps, unitOf(argv), naming));
-  optionsCommand('metrics', METRICS_SUMMARY, (config, naming) => runMetricsCommand(config, charm, deps.clock, naming));
+  // Their code (the scheduler, the metrics registry) loads only when they run.
+  optionsCommand('schedule', SCHEDULE_SUMMARY, async (config, naming, argv) => (await import('./schedule-command.ts')).runScheduleCommand(config, charm, deps, unitOf(argv), naming));
+  optionsCommand('metrics', METRICS_SUMMARY, async (config, naming) => (await import('./metrics-command.ts')).runMetricsCommand(config, charm, deps.clock, naming));
   try {
     await cli.parseAsync();
   } catch (error) {

@@ -12,8 +12,6 @@ import { flockLock } from '../system/unit-lock.ts';
 import { unitLockPath } from '../engine/lock-path.ts';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { makeStores } from './make-stores.ts';
-import { runJuju } from './juju-main.ts';
-import { runLocal } from './local-main.ts';
 
 const main = async (): Promise<number> => {
   // Every environment variable the agent uses is read here, once.
@@ -29,6 +27,8 @@ const main = async (): Promise<number> => {
   };
   if (isJuju(process.env)) {
     const context = parseJujuContext(process.env, process.argv[1]);
+    // Each surface loads only its own code: a hook never loads the CLI's flag parser, the CLI never the hooks.
+    const { runJuju } = await import('./juju-main.ts');
     return runJuju(context, execHookTools(execaRunner, process.env), charm, {
       ...deps,
       paths: {
@@ -39,6 +39,7 @@ const main = async (): Promise<number> => {
       agent: { node: process.execPath, main: resolve(process.argv[1] ?? '') },
     });
   }
+  const { runLocal } = await import('./local-main.ts');
   return runLocal(process.argv.slice(2), charm, {
     ...deps,
     env: process.env,

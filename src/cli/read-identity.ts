@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { checkIdentity } from '../archive/age-encryption.ts';
+import { checkIdentity } from '../archive/age-keys.ts';
 import { AgentError, UsageError } from '../errors/agent-error.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
 

@@ -1,4 +1,4 @@
-import type { Compression } from '../archive/compression.ts';
+import type { Compression } from '../archive/compression-spec.ts';
 // The agent's options, normalised: every field typed and checked.
 export interface AgentConfig {
   snapshotDir: string;

@@ -2,8 +2,8 @@ import { UsageError } from '../errors/agent-error.ts';
 import type { OptionSpec } from '../charm/charm-files.ts';
 import type { AgentConfig } from './agent-config.ts';
 import { existsSync } from 'node:fs';
-import { parseRecipients } from '../archive/age-encryption.ts';
-import { parseCompression } from '../archive/compression.ts';
+import { parseRecipients } from '../archive/age-keys.ts';
+import { parseCompression } from '../archive/compression-spec.ts';
 import { jujuNaming, type Naming } from './naming.ts';
 
 // include-paths: explicit absolute paths, "none", or empty for the TLS files in use.

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { access, constants } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -11,6 +10,8 @@ const writable = (dir: string): Promise<boolean> => access(dir, constants.W_OK).
 export const unitLockPath = async (dataDir: string): Promise<string> => {
   const dir = dirname(dataDir);
   if (await writable(dir)) return join(dir, `.${basename(dataDir)}.etcd-agent.lock`);
+  // node:crypto loads only here: most starts never need it.
+  const { createHash } = await import('node:crypto');
   const key = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
   const runLock = '/run/lock';
   return join((await writable(runLock)) ? runLock : tmpdir(), `etcd-agent-${process.getuid?.() ?? 0}-${key}.lock`);

@@ -3,7 +3,6 @@ import { tlsFor } from '../config/agent-config.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import { checkTlsFiles } from './check-tls-files.ts';
-import { probeTls } from './probe-tls.ts';
 import { clusterInfoFromJson, countFromJson, serverVersionFromJson } from './etcdctl-json.ts';
 import { resolveEtcdBinaries, resolveEtcdServer } from './etcd-binaries.ts';
 import type { EtcdClient, RestoreOptions, RestoreTool, SnapshotStatus } from './etcd-client.ts';
@@ -32,8 +31,10 @@ export const etcdctlClient = (config: AgentConfig, runner: CommandRunner, search
   const fail = (error: unknown, what: string): never => {
     throw explainEtcdError(error, endpoint, what, config.etcdService);
   };
-  // An https endpoint that etcdctl could not reach in time may be refusing TLS: ask, so the message says so.
+  // An https endpoint that etcdctl could not reach in time may be refusing TLS: ask, so the message says so. (node:tls
+  // loads only then: a start that never fails never pays for it.)
   const failAsked = async (error: unknown, what: string): Promise<never> => {
+    const { probeTls } = await import('./probe-tls.ts');
     const refused = await probeTls(endpoint, tls, config.etcdTimeoutMs).catch(() => undefined);
     if (refused !== undefined) throw new AgentError(`${what} failed: TLS with etcd at ${endpoint} failed (${refused}); check etcd-ca, etcd-cert and etcd-key`, { cause: error });
     return fail(error, what);

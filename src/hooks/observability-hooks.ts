@@ -1,12 +1,12 @@
-import { configure } from './configure.ts';
 import type { HookContext } from './hook-context.ts';
 import { COS_AGENT, METRICS_ENDPOINT, publishObservability } from './publish-observability.ts';
 
 // The relation hooks of the observability relations.
 export const OBSERVABILITY_HOOKS = [`${METRICS_ENDPOINT}-relation-joined`, `${METRICS_ENDPOINT}-relation-changed`, `${COS_AGENT}-relation-joined`, `${COS_AGENT}-relation-changed`] as const;
 
+// configure's code loads only for the hooks that run it.
 const configureAndPublish = async (context: HookContext): Promise<void> => {
-  await configure(context);
+  await (await import('./configure.ts')).configure(context);
   await publishObservability(context);
 };
 

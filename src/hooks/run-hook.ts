@@ -3,10 +3,7 @@ import { describeErrorChain } from '../errors/error-chain.ts';
 import { normalizeConfig } from '../config/normalize-config.ts';
 import { recoverInterruptedRestore, unitGuard } from '../engine/unit-guard.ts';
 import { describeHolder } from '../system/unit-lock.ts';
-import { configure } from './configure.ts';
 import type { HookContext } from './hook-context.ts';
-import { stopScheduler } from './stop.ts';
-import { updateStatus } from './update-status.ts';
 import { OBSERVABILITY_HANDLERS, OBSERVABILITY_HOOKS } from './observability-hooks.ts';
 
 // The hooks the charm answers to; the cluster and juju-info relation hooks have nothing to do yet (juju-info is the
@@ -31,6 +28,12 @@ export const HOOKS = [
 ] as const;
 
 type HookHandler = (context: HookContext) => Promise<void>;
+
+// Each handler's code loads when its hook runs: update-status never loads configure's (etcd-install, the scheduler
+// unit, node-cron's validation).
+const configure: HookHandler = async (context) => (await import('./configure.ts')).configure(context);
+const stopScheduler: HookHandler = async (context) => (await import('./stop.ts')).stopScheduler(context);
+const updateStatus: HookHandler = async (context) => (await import('./update-status.ts')).updateStatus(context);
 
 const HANDLERS: Partial<Record<string, HookHandler>> = {
   install: configure,

@@ -1,7 +1,6 @@
 import { unencryptedUploadProblem, type AgentConfig } from '../config/agent-config.ts';
 import { normalizeConfig } from '../config/normalize-config.ts';
 import { UsageError, oneLine } from '../errors/agent-error.ts';
-import { schedulePeriodMs } from '../policy/cron.ts';
 import { readLocalWindow } from '../delta/read-window.ts';
 import { describeStatus } from '../policy/describe-status.ts';
 import { requestCatchUp } from '../state/catch-up-request.ts';
@@ -10,6 +9,7 @@ import type { EtcdClient } from '../etcd/etcd-client.ts';
 import type { HookContext } from './hook-context.ts';
 import { schedulerFiles } from './scheduler-unit.ts';
 import { setWorkloadVersion } from './workload-version.ts';
+import { schedulePeriod } from './schedule-period.ts';
 
 // What is wrong with etcd itself, if anything: its service not active, or no answer from it.
 const etcdProblem = async (context: HookContext, config: AgentConfig, etcd: EtcdClient): Promise<string | undefined> => {
@@ -45,6 +45,7 @@ export const reportStatus = async (context: HookContext, config: AgentConfig, op
   const problem = await etcdProblem(context, config, etcd);
   if (problem === undefined) await setWorkloadVersion(context, version);
   const now = context.clock.now();
+  const periodMs = config.snapshotSchedule ? await schedulePeriod(context.paths.stateDir, config.snapshotSchedule, config.snapshotTimezone, now, context.log) : 0;
   const state = await readScheduleState(config.snapshotDir);
   const captureOn = config.snapshotSchedule !== '' && config.deltaIntervalSeconds > 0;
   // The window from snapshot-dir alone (names, manifests and the capture status; never S3 from a hook).
@@ -58,7 +59,7 @@ export const reportStatus = async (context: HookContext, config: AgentConfig, op
       schedulerActive,
       schedulerRestarted,
       now,
-      periodMs: config.snapshotSchedule ? schedulePeriodMs(config.snapshotSchedule, config.snapshotTimezone, now) : 0,
+      periodMs,
       ...capture,
     });
   const wanted = options.requestCatchUp && config.snapshotSchedule !== '' && problem === undefined && verdict(true, false).catchUp;

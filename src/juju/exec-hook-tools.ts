@@ -29,6 +29,10 @@ export const execHookTools = (runner: CommandRunner, env: NodeJS.ProcessEnv): Ho
     }
   };
 
+  // Juju's config does not change while a hook or action runs: config-get runs once (once it answered), and every
+  // call gets its own copy.
+  let config: Record<string, unknown> | undefined;
+
   return {
     actionGet: async () => (await json<Record<string, unknown> | null>('action-get', [])) ?? {},
     async actionSet(results: Results) {
@@ -52,7 +56,10 @@ export const execHookTools = (runner: CommandRunner, env: NodeJS.ProcessEnv): Ho
     async statusSet(status: WorkloadStatus, message: string) {
       await call('status-set', ['--', status, message]);
     },
-    configGet: async () => (await json<Record<string, unknown> | null>('config-get', [])) ?? {},
+    async configGet() {
+      config ??= (await json<Record<string, unknown> | null>('config-get', [])) ?? {};
+      return { ...config };
+    },
     relationIds: async (relation: string) => (await json<string[] | null>('relation-ids', [relation])) ?? [],
     relationList: async (relationId: string) => (await json<string[] | null>('relation-list', ['-r', relationId])) ?? [],
     async resourceGet(name: string) {

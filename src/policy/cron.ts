@@ -20,15 +20,22 @@ export const validateSchedule = (expression: string, timezone: string, option = 
   }
 };
 
-// The longest gap between the next few runs of a schedule, in milliseconds.
-export const schedulePeriodMs = (expression: string, timezone: string, from: Date): number => {
+// The next few runs of a schedule after from, oldest first.
+export const nextRuns = (expression: string, timezone: string, from: Date): Date[] => {
   const task = cron.createTask(expression, () => undefined, { timezone });
   try {
-    const runs = task.getNextRuns(4).filter((d) => d.getTime() > from.getTime());
-    let longest = 0;
-    for (let i = 1; i < runs.length; i++) longest = Math.max(longest, runs[i]!.getTime() - runs[i - 1]!.getTime());
-    return longest;
+    return task.getNextRuns(4).filter((d) => d.getTime() > from.getTime());
   } finally {
     void task.destroy();
   }
 };
+
+// The longest gap between some runs, in milliseconds (0 for fewer than two).
+export const longestGap = (runs: Date[]): number => {
+  let longest = 0;
+  for (let i = 1; i < runs.length; i++) longest = Math.max(longest, runs[i]!.getTime() - runs[i - 1]!.getTime());
+  return longest;
+};
+
+// The longest gap between the next few runs of a schedule, in milliseconds.
+export const schedulePeriodMs = (expression: string, timezone: string, from: Date): number => longestGap(nextRuns(expression, timezone, from));

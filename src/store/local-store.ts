@@ -3,7 +3,6 @@ import { lstat, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDir } from '../fs/atomic-file.ts';
 import { parseSnapshotName } from '../archive/snapshot-name.ts';
-import { readManifest } from '../archive/read-manifest.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import { readSidecar } from './checksum-sidecar.ts';
 import { SIDECAR_SUFFIX, checkSnapshotName, newestFirst } from './snapshot-names.ts';
@@ -40,6 +39,9 @@ export const localStore = (dir: string): LocalStore => {
       throw new AgentError(`cannot read ${path} in store ${where} (${why(error)})`, { cause: error });
     });
     if (!info?.isFile()) return undefined;
+    // The archive readers (tar, zlib) load only once there is an archive to read: a start that lists an empty dir, or
+    // makes stores it never uses, never pays for them.
+    const { readManifest } = await import('../archive/read-manifest.ts');
     const manifest = await readManifest(path);
     return {
       name,

@@ -126,6 +126,32 @@ t.test('output that is not JSON, and a tool that times out, fail at the same bou
   });
 });
 
+t.test('config-get runs once per process, once it answered; every caller gets its own copy', async (t) => {
+  const calls: string[][] = [];
+  let answer: { stdout: string } | CommandError = new CommandError({ command: 'config-get --format=json', exitCode: 1, shortMessage: 'Command failed with exit code 1: config-get --format=json' });
+  const runner: CommandRunner = {
+    run: async (file, args) => {
+      calls.push([file, ...args]);
+      if (answer instanceof CommandError) throw answer;
+      return { stdout: answer.stdout, stderr: '', exitCode: 0 };
+    },
+    start: () => {
+      throw new Error('not used');
+    },
+  };
+  const tools = execHookTools(runner, {});
+  await t.rejects(tools.configGet(), { name: 'AgentError' });
+  answer = { stdout: '{"snapshot-dir":"/s"}' };
+  const first = await tools.configGet();
+  first['snapshot-dir'] = '/changed by a caller';
+  answer = { stdout: '{"snapshot-dir":"/other"}' };
+  t.strictSame(await tools.configGet(), { 'snapshot-dir': '/s' });
+  t.strictSame(calls, [
+    ['config-get', '--format=json'],
+    ['config-get', '--format=json'],
+  ], 'a failed config-get is asked again; an answered one never');
+});
+
 t.test('progress is one action-log line of the step, its bytes and its percentage', async (t) => {
   const { sim, tools } = await withTools(t);
   await tools.progress({ step: 'upload', bytes: 3 << 20, total: 12 << 20, estimate: false, done: false });
