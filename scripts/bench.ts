@@ -7,7 +7,8 @@
 // the RSS of one default snapshot (the agent, and the etcdctl it runs) and of one raw `etcdctl snapshot save` over
 // time, and draws them to docs/bench-rss.svg.
 // BENCH_SIZES_MB=256,1024 and BENCH_RUNS=3 by default; BENCH_ONLY=rss runs only the fills and the RSS-sampled runs
-// (and the chart), BENCH_ONLY=cold only the cold starts. Needs Debian's etcd-server, etcd-client and age.
+// (and the chart), BENCH_ONLY=cold only the cold starts, BENCH_ONLY=pitr only point-in-time recovery (capture RSS at
+// 2,000 writes/s, the RPO, a restore to a point against a plain one). Needs Debian's etcd-server, etcd-client and age.
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import { startEtcd } from '../tests/support/etcd/server.ts';
 import { installEtcdService, systemctlEnv } from '../tests/support/etcd/service.ts';
 import { startS3 } from '../tests/support/s3/server.ts';
 import { fillEtcd } from './bench/fill-etcd.ts';
+import { benchPointInTime } from './bench/point-in-time.ts';
 import { writeFastHookTools } from './bench/hook-tools.ts';
 import { AGENT, measure, median, timed, type Measured } from './bench/measure.ts';
 import { renderRssChart, type RssSeries } from './bench/rss-chart.ts';
@@ -29,7 +31,7 @@ import type { RssSample } from './bench/rss-sampler.ts';
 const SIZES_MB = (process.env.BENCH_SIZES_MB ?? '256,1024').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = process.env.BENCH_ONLY ?? '';
-if (!['', 'rss', 'cold'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY} is not known: leave it unset for the whole bench, or set BENCH_ONLY=rss for the RSS chart alone, BENCH_ONLY=cold for the cold starts alone`);
+if (!['', 'rss', 'cold', 'pitr'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY} is not known: leave it unset for the whole bench, or set BENCH_ONLY=rss for the RSS chart alone, BENCH_ONLY=cold for the cold starts alone, BENCH_ONLY=pitr for point-in-time recovery alone`);
 const RSS_EVERY_MS = 50;
 const RSS_CHART = join(import.meta.dirname, '..', 'docs', 'bench-rss.svg');
 const ETCDCTL = '/usr/bin/etcdctl';
@@ -225,6 +227,42 @@ const coldLines = (): string[] => {
   }
   return out;
 };
+// Point-in-time recovery on a small Kubernetes-like db (64 MiB): capture under load, RPO, restore to a point.
+const benchPitr = async (): Promise<string[]> => {
+  const work = await mkdtemp(join(tmpdir(), 'etcd-agent-bench-pitr-'));
+  const etcd = await startEtcd({ dir: join(work, 'etcd') });
+  try {
+    const client = new Etcd3({ hosts: [etcd.endpoint] });
+    await fillEtcd(client, 64 * 2 ** 20, (line) => say(`pitr: ${line}`));
+    const service = await installEtcdService(join(work, 'systemd'), 'bench-etcd', etcd);
+    const env = systemctlEnv(service.simDir);
+    const snaps = join(work, 'snaps');
+    const flags = ['--etcd-endpoints', etcd.endpoint, '--etcdctl-path', ETCDCTL, '--etcd-path', '/usr/bin/etcd', '--etcd-data-dir', etcd.dataDir,
+      '--etcd-service', 'bench-etcd', '--etcd-name', etcd.name, '--etcd-peer-url', etcd.peerUrl, '--snapshot-dir', snaps, '--lock-timeout', '0'];
+    const base = (parse((await measure(AGENT, ['snapshot', ...flags, '--target', snaps], env)).stdout) as { snapshot: { path: string } }).snapshot.path;
+    const figures = await benchPointInTime({ client, flags, env, snapshotDir: snaps, base, backups: join(work, 'backups'), runs: RUNS, say, tidy: () => dropKeptDirs(etcd.dataDir) });
+    client.close();
+    await service.systemctl(['stop', 'bench-etcd']);
+    const plain = median(figures.plainRestore.map((m) => m.seconds));
+    const point = median(figures.pointRestore.map((m) => m.seconds));
+    const rpo = [...figures.rpoSeconds].sort((a, b) => a - b);
+    return [
+      '| point-in-time recovery | value |', '|---|---|',
+      `| capture at ${(figures.captureRate.writes / figures.captureRate.seconds).toFixed(0)} writes/s of 1 KiB (asked 2,000/s): scheduler peak RSS ≤ 100 MiB | ${figures.capturePeakMiB.toFixed(0)} MiB (${verdict(figures.capturePeakMiB <= 100)}) |`,
+      `| RPO at 200 writes/s (age of the newest recoverable point, sampled each second): median, max | ${median(rpo).toFixed(1)} s, ${(rpo.at(-1) ?? Number.NaN).toFixed(1)} s |`,
+      `| plain restore of the base (skip-backup), median | ${plain.toFixed(2)} s, ${Math.max(...figures.plainRestore.map((m) => m.peakMiB)).toFixed(0)} MiB |`,
+      `| restore to the newest point: ${figures.eventsApplied} events (${figures.events} revisions) replayed, median | ${point.toFixed(2)} s, ${Math.max(...figures.pointRestore.map((m) => m.peakMiB)).toFixed(0)} MiB |`,
+      `| point-in-time restore / plain restore | ${ratio(point, plain)}× |`,
+    ];
+  } finally {
+    await etcd.cleanup();
+    await rm(work, { recursive: true, force: true });
+  }
+};
+if (ONLY === 'pitr') {
+  console.log((await benchPitr()).join('\n'));
+  process.exit(0);
+}
 if (ONLY === '' || ONLY === 'cold') await benchColdStart();
 if (ONLY === 'cold') {
   console.log(coldLines().join('\n'));
@@ -277,4 +315,5 @@ for (const [k, row] of rows) {
 }
 lines.push('', `Ratios: ${SIZES_MB.map((mb) => `${mb} MiB snapshot/raw ${ratio(med(`${mb} MiB:snapshot`), med(`${mb} MiB:raw-save`))}, runbook/raw ${ratio(med(`${mb} MiB:runbook`), med(`${mb} MiB:raw-save`))}`).join('; ')}`);
 lines.push('', ...rssLines);
+lines.push('', ...(await benchPitr()));
 console.log(lines.join('\n'));
