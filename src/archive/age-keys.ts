@@ -12,7 +12,9 @@ const checkRecipient = (value: string, option: string): void => {
     throw new UsageError(`${option} holds an age secret key (AGE-SECRET-KEY-1…), not a public key: put its public key (age1…) there instead, and treat that secret key as exposed`);
   }
   const bad = (why: string): UsageError => new UsageError(`${option}: ${shown(value)} is not ${why}; each recipient must be an age X25519 public key such as \`age-keygen -y\` prints (age1 followed by 58 characters)`);
-  if (/^age1(pq|tag)/.test(value)) throw bad('supported (post-quantum and tag recipients are not)');
+  // Their human-readable parts are age1pq and age1tag, so the bech32 separator 1 follows; an X25519 key's data can
+  // begin with pq or tag (bech32's alphabet has no 1), and that key is valid.
+  if (/^age1(pq|tag)1/.test(value)) throw bad('supported (post-quantum and tag recipients are not)');
   if (!value.startsWith('age1')) throw bad('an age X25519 public key');
   const decoded = decodeBech32(value);
   if (decoded?.prefix !== 'age' || decoded.bytes !== 32) throw bad('a valid age X25519 public key (bad length or checksum)');

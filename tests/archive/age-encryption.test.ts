@@ -310,3 +310,21 @@ t.test('a 50 MiB archive round-trips through age as a stream', async (t) => {
   const hash = await encryptTo(file, [alice.recipient], total);
   t.equal(await decryptHash(createReadStream(file), alice.identity), hash);
 });
+
+t.test('an X25519 recipient whose key data begins with pq is accepted (only age1pq1… is post-quantum)', async (t) => {
+  let found: { identity: string; recipient: string } | undefined;
+  for (let tries = 0; tries < 50_000 && found === undefined; tries++) {
+    const identity = await generateIdentity();
+    const recipient = await identityToRecipient(identity);
+    if (recipient.startsWith('age1pq')) found = { identity, recipient };
+  }
+  if (found === undefined) throw new Error('no X25519 recipient beginning with age1pq in 50,000 keys');
+  t.strictSame(parseRecipients(found.recipient), [found.recipient]);
+  const collect = async (stream: NodeJS.ReadableStream): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+    return Buffer.concat(chunks);
+  };
+  const sealed = await collect(Readable.from([Buffer.from('kept')]).pipe(encryptStream([found.recipient])));
+  t.equal((await collect(Readable.from([sealed]).pipe(decryptStream(found.identity)))).toString(), 'kept');
+});
