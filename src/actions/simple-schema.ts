@@ -6,9 +6,9 @@ export type SchemaError = Pick<ErrorObject, 'keyword' | 'instancePath' | 'params
 // A check of an action's params: fills in defaults (in place) and returns the first error, if any.
 export type ParamsCheck = (params: Record<string, unknown>) => SchemaError | undefined;
 
-// The param schemas actions.yaml declares today: a type, an enum, a default. Anything else (a pattern, a minimum, an
-// array...) is ajv's to check, so a new keyword in actions.yaml can never be skipped.
-const PARAM_KEYWORDS = new Set(['type', 'enum', 'default', 'description']);
+// The param schemas actions.yaml declares today: a type, an enum, a default, a numeric minimum. Anything else (a
+// pattern, an array...) is ajv's to check, so a new keyword in actions.yaml can never be skipped.
+const PARAM_KEYWORDS = new Set(['type', 'enum', 'default', 'description', 'minimum']);
 const ACTION_KEYWORDS = new Set(['type', 'properties', 'required', 'additionalProperties']);
 const TYPES: Record<string, (value: unknown) => boolean> = {
   string: (v) => typeof v === 'string',
@@ -18,12 +18,13 @@ const TYPES: Record<string, (value: unknown) => boolean> = {
   number: (v) => typeof v === 'number',
 };
 
-const simpleParam = (schema: unknown): schema is { type?: string; enum?: unknown[]; default?: unknown } => {
+const simpleParam = (schema: unknown): schema is { type?: string; enum?: unknown[]; default?: unknown; minimum?: number } => {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return false;
   const s = schema as Record<string, unknown>;
   if (!Object.keys(s).every((k) => PARAM_KEYWORDS.has(k))) return false;
   if (s.type !== undefined && !(typeof s.type === 'string' && s.type in TYPES)) return false;
   if (s.enum !== undefined && !(Array.isArray(s.enum) && s.enum.every((v) => v === null || typeof v !== 'object'))) return false;
+  if (s.minimum !== undefined && !(typeof s.minimum === 'number' && Number.isFinite(s.minimum))) return false;
   return true;
 };
 
@@ -34,7 +35,7 @@ export const simpleParamsCheck = (schema: { type: string; properties: Record<str
   if (schema.type !== 'object' || !Object.keys(schema).every((k) => ACTION_KEYWORDS.has(k))) return undefined;
   const properties = Object.entries(schema.properties);
   if (!properties.every(([, s]) => simpleParam(s))) return undefined;
-  const params = properties as [string, { type?: string; enum?: unknown[]; default?: unknown }][];
+  const params = properties as [string, { type?: string; enum?: unknown[]; default?: unknown; minimum?: number }][];
   return (data) => {
     for (const [name, s] of params) if (s.default !== undefined && data[name] === undefined) data[name] = structuredClone(s.default);
     for (const name of schema.required) {
@@ -48,6 +49,8 @@ export const simpleParamsCheck = (schema: { type: string; properties: Record<str
       const value = data[name];
       if (value === undefined) continue;
       if (s.type !== undefined && !TYPES[s.type]!(value)) return { keyword: 'type', instancePath: `/${name}`, params: { type: s.type }, message: `must be ${s.type}` };
+      // As ajv: minimum applies to numbers only, after the type.
+      if (s.minimum !== undefined && typeof value === 'number' && !(value >= s.minimum)) return { keyword: 'minimum', instancePath: `/${name}`, params: { comparison: '>=', limit: s.minimum }, message: `must be >= ${s.minimum}` };
       if (s.enum !== undefined && !s.enum.includes(value)) return { keyword: 'enum', instancePath: `/${name}`, params: { allowedValues: s.enum }, message: 'must be equal to one of the allowed values' };
     }
     return undefined;

@@ -32,6 +32,12 @@ const SYNTHETIC: Record<string, Schema> = {
     required: ['name', 'count'],
     additionalProperties: false,
   },
+  'minimum on an integer and a number': {
+    type: 'object',
+    properties: { revision: { type: 'integer', minimum: 1 }, ratio: { type: 'number', minimum: -1.5 }, loose: { minimum: 0 } },
+    required: [],
+    additionalProperties: false,
+  },
   'additional params allowed': { type: 'object', properties: { x: { type: 'string' } }, required: ['x'], additionalProperties: true },
 };
 
@@ -82,7 +88,8 @@ t.test('the same first error and the same defaults as ajv, for every declared ac
 t.test('a schema with any other keyword is left to ajv', async (t) => {
   const base = { type: 'object', required: [], additionalProperties: false };
   t.equal(simpleParamsCheck({ ...base, properties: { when: { type: 'string', pattern: '^\\d+$' } } }), undefined, 'pattern');
-  t.equal(simpleParamsCheck({ ...base, properties: { rev: { type: 'integer', minimum: 1 } } }), undefined, 'minimum');
+  t.equal(simpleParamsCheck({ ...base, properties: { rev: { type: 'integer', maximum: 9 } } }), undefined, 'maximum');
+  t.equal(simpleParamsCheck({ ...base, properties: { rev: { type: 'integer', minimum: '1' } } }), undefined, 'a minimum that is not a number');
   t.equal(simpleParamsCheck({ ...base, properties: { list: { type: 'array' } } }), undefined, 'an array type');
   t.equal(simpleParamsCheck({ ...base, properties: { x: { type: ['string', 'null'] } } }), undefined, 'a list of types');
   t.equal(simpleParamsCheck({ ...base, properties: { x: { enum: [{ a: 1 }] } } }), undefined, 'an enum of objects');
