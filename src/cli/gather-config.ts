@@ -26,7 +26,7 @@ export interface ConfigSources {
 }
 
 // The options of one run and where each was read: flags > ETCD_AGENT_* > config file > ETCDCTL_* > defaults.
-// An empty variable counts as unset. A config file key that is no option is refused, with the nearest one.
+// An empty variable counts as unset; an empty flag is a value. A config file key that is no option is refused, with the nearest one.
 export const gatherConfig = (sources: ConfigSources): { config: Record<string, unknown>; from: Record<string, string> } => {
   const config: Record<string, unknown> = {};
   const from: Record<string, string> = {};
@@ -48,6 +48,11 @@ export const gatherConfig = (sources: ConfigSources): { config: Record<string, u
     }
   }
   for (const name of sources.names) set(name, sources.env[envName(name)], envName(name));
-  for (const name of sources.names) if (sources.flags[name] !== undefined) set(name, sources.flags[name], FLAG);
+  // A flag given empty counts: `--metrics-address ''` turns the endpoint off, as an empty option does in Juju.
+  for (const name of sources.names) {
+    if (sources.flags[name] === undefined) continue;
+    config[name] = sources.flags[name];
+    from[name] = FLAG;
+  }
   return { config, from };
 };

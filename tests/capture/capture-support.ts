@@ -13,6 +13,8 @@ export const captureFlags = (etcd: EtcdServer, dir: string, extra: string[] = []
   '--etcd-endpoints', etcd.endpoint,
   '--etcdctl-path', '/usr/bin/etcdctl',
   '--snapshot-dir', dir,
+  // The unit lock is keyed by the data dir: etcd's own, so no other test's run (default data dir) holds it.
+  '--etcd-data-dir', etcd.dataDir,
   '--metrics-address', '',
   '--snapshot-schedule', '0 0 1 1 *',
   '--delta-interval', '1',

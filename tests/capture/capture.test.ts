@@ -101,7 +101,10 @@ t.test('a full snapshot the scheduler takes starts a new chain at exactly its re
     const next = chains[i + 1]?.manifests[0];
     if (next) t.ok(segments.at(-1)!.lastRevision >= next.baseRevision, `chain ${base.base} reaches the next base's revision ${next.baseRevision}`);
   }
-  t.equal(covered.base, chains.at(-1)!.manifests[0]!.base, 'the status names the newest chain');
+  // The scheduler may take one more snapshot after the last write (every 3 s): with nothing after it, that chain has
+  // no segment yet, and the status names it all the same. So the stopped status names the newest archive there is.
+  const archives = (await listDir(dir)).filter((name) => archiveStamp(name) !== undefined).sort();
+  t.equal((await captureState(dir))?.base, archives.at(-1), 'the status names the newest chain');
 });
 
 // Writes until stop() and returns how many rounds ran.

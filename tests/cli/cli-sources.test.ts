@@ -8,6 +8,9 @@ import { parse } from 'yaml';
 import { startEtcd } from '../support/etcd/server.ts';
 import { runAgent } from '../support/cli/run-agent.ts';
 import { tempDir } from '../support/files/dirs.ts';
+import { readState, spawnAgent, waitFor } from '../support/juju/agent-process.ts';
+import { freePort } from '../support/net/ports.ts';
+import { tcpOpen } from '../support/net/tcp-open.ts';
 
 // The retention `prune --dry-run` reports: which source won.
 const retention = async (args: string[], env: Record<string, string> = {}): Promise<string> => {
@@ -78,4 +81,26 @@ t.test('ETCDCTL_ENDPOINTS is used where nothing else names the endpoints', async
   const { snapshot } = parse(run.stdout) as { snapshot: { path: string } };
   const manifest = JSON.parse(execFileSync('tar', ['xOf', snapshot.path, 'etcd-snapshot.json'], { encoding: 'utf8' })) as { endpoint: string };
   t.equal(manifest.endpoint, etcd.endpoint);
+});
+
+t.test('an empty flag is a value: --metrics-address "" turns off the endpoint a config file sets', async (t) => {
+  const dir = await tempDir(t, 'cli-empty-flag');
+  const port = await freePort();
+  const file = join(dir, 'config.yaml');
+  await writeFile(file, `metrics-address: 127.0.0.1:${port}\n`);
+  // Whether a scheduler started with these flags serves its metrics port once it has recorded its start.
+  const serving = async (name: string, extra: string[]): Promise<boolean> => {
+    const snaps = join(dir, name);
+    const agent = spawnAgent(['schedule', '--config-file', file, '--snapshot-dir', snaps, '--etcd-data-dir', join(dir, 'data'), '--etcd-endpoints', 'http://127.0.0.1:1',
+      '--snapshot-schedule', '0 0 1 1 *', '--delta-interval', '0', ...extra]);
+    try {
+      await waitFor('the scheduler to record its start', async () => (await readState(snaps))?.pid);
+      return await tcpOpen('127.0.0.1', port);
+    } finally {
+      agent.kill('SIGTERM');
+      await agent;
+    }
+  };
+  t.equal(await serving('from-file', []), true, "the config file's address is served");
+  t.equal(await serving('empty-flag', ['--metrics-address', '']), false, 'the empty flag turns the endpoint off');
 });

@@ -42,7 +42,7 @@ t.test('the leader publishes the scrape job, metadata and rules on metrics-endpo
     'cos-agent:6': { app: {}, unit: cosAgentData(inputs).unit },
   });
   t.strictSame(JSON.parse(data['metrics-endpoint:5']!.app.scrape_jobs!), [{ job_name: 'etcd_agent', metrics_path: '/metrics', static_configs: [{ targets: ['*:9494'] }] }]);
-  t.ok(run.logs.some((l) => l.message === 'published the scrape job on port 9494, 4 alert rules and 1 dashboard(s) on metrics-endpoint:5, cos-agent:6'), JSON.stringify(run.logs));
+  t.ok(run.logs.some((l) => l.message === 'published the scrape job on port 9494, 5 alert rules and 1 dashboard(s) on metrics-endpoint:5, cos-agent:6'), JSON.stringify(run.logs));
 });
 
 t.test('a unit that is not the leader writes its own databags only; the application data is the leader\'s', async (t) => {
