@@ -86,7 +86,7 @@ t.test('a full snapshot the scheduler takes starts a new chain at exactly its re
   writing = false;
   await writer;
   const last = await etcdRevision(etcd);
-  const covered = await waitCovered(dir, last);
+  await waitCovered(dir, last);
   agent.kill('SIGTERM');
   t.equal((await agent).exitCode, 0);
   const stamps = [...new Set((await segmentsIn(dir)).map((s) => s.stamp))];
