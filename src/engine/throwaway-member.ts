@@ -1,7 +1,7 @@
 import type { Clock } from '../clock/clock.ts';
 import type { ClusterInfo } from '../etcd/etcd-client.ts';
-import { readClusterInfo } from '../etcd/cluster-info.ts';
-import { withEtcd3 } from '../etcd/etcd3-session.ts';
+import { openGateway } from '../etcd/etcd-gateway.ts';
+import { readClusterInfoOverGateway, withGateway } from '../etcd/gateway-cluster-info.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
 import type { CommandRunner, RunningProcess } from '../process/command-runner.ts';
 import { LOOPBACK } from './loopback-ports.ts';
@@ -89,7 +89,9 @@ const waitAnswering = async (clock: Clock, proc: RunningProcess, endpoint: strin
       throw PORT_TAKEN.test(proc.output()) ? new PortTaken(why) : new AgentError(exit.notFound ? exit.message : why);
     }
     try {
-      return await withEtcd3(endpoint, undefined, Math.max(500, Math.min(2_000, deadline - clock.now().getTime())), readClusterInfo);
+      // Over etcd's JSON gateway: the member is plain http on loopback, and no gRPC client needs loading.
+      const timeoutMs = Math.max(500, Math.min(2_000, deadline - clock.now().getTime()));
+      return await withGateway(() => openGateway(endpoint, { timeoutMs, maxAnswerBytes: 1024 ** 2 }), readClusterInfoOverGateway);
     } catch (error) {
       last = oneLine(error);
     }

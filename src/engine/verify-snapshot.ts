@@ -3,10 +3,10 @@ import { RUN_TAG } from '../system/process-tag.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { countKeys, readClusterInfo } from '../etcd/cluster-info.ts';
+import { openGateway } from '../etcd/etcd-gateway.ts';
+import { countKeysOverGateway, readClusterInfoOverGateway, withGateway } from '../etcd/gateway-cluster-info.ts';
 import type { Clock } from '../clock/clock.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
-import { withEtcd3 } from '../etcd/etcd3-session.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
@@ -85,10 +85,11 @@ const roomFor = async (dir: string, dbPath: string): Promise<void> =>
 const readBack = async (outcome: VerifyOutcome, member: ThrowawayEtcd, snapshot: InspectedSnapshot, timeoutMs: number): Promise<void> => {
   const expected = snapshot.status.revision;
   const what = snapshot.manifest ? 'the manifest records' : 'snapshot status reports';
-  await withEtcd3(member.endpoint, undefined, timeoutMs, async (client) => {
-    outcome.liveRevision = (await readClusterInfo(client)).revision;
+  // Over etcd's JSON gateway: the throwaway member is plain http on loopback, and no gRPC client needs loading.
+  await withGateway(() => openGateway(member.endpoint, { timeoutMs, maxAnswerBytes: 1024 ** 2 }), async (client) => {
+    outcome.liveRevision = (await readClusterInfoOverGateway(client)).revision;
     if (outcome.liveRevision !== expected) throw new AgentError(`the restored snapshot came up at revision ${outcome.liveRevision}, ${what} ${expected}; this snapshot is not restorable as it is`);
-    outcome.keyCount = await countKeys(client, expected);
+    outcome.keyCount = await countKeysOverGateway(client, expected);
   });
   const live = outcome.keyCount ?? 0;
   if (outcome.expectedKeyCount !== undefined && live !== outcome.expectedKeyCount) {

@@ -1,5 +1,5 @@
-import type { Etcd3, IRequestOp } from 'etcd3';
 import type { DeltaEvent } from '../delta/delta-types.ts';
+import { headerRevision, type EtcdGateway } from '../etcd/etcd-gateway.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import type { PointTarget } from './point-target.ts';
 
@@ -38,18 +38,24 @@ export interface ApplierOptions {
 
 // Per event in a txn request: gRPC and protobuf framing beside key and value.
 const OP_OVERHEAD = 32;
+// How much of a txn's answer is kept: its header comes first; the per-op responses after it are dropped.
+const ANSWER_HEAD_BYTES = 4096;
 
-// One event as a txn op: a put (with its lease when the member has it) or the delete of exactly its key.
-const opFor = (event: DeltaEvent, leases: ReadonlySet<string>): { op: IRequestOp; dropped: boolean } => {
-  if (event.type === 'delete') return { op: { request_delete_range: { key: event.key } }, dropped: false };
+// One event as a txn op in the JSON of etcd's gateway (base64 needs no escaping): a put (with its lease when the
+// member has it) or the delete of exactly its key.
+const opFor = (event: DeltaEvent, leases: ReadonlySet<string>): { op: string; dropped: boolean } => {
+  const key = event.key.toString('base64');
+  if (event.type === 'delete') return { op: `{"request_delete_range":{"key":"${key}"}}`, dropped: false };
   const kept = event.lease !== '0' && leases.has(event.lease);
-  return { op: { request_put: { key: event.key, value: event.value, ...(kept ? { lease: event.lease } : {}) } }, dropped: event.lease !== '0' && !kept };
+  const lease = kept ? `,"lease":"${event.lease}"` : '';
+  return { op: `{"request_put":{"key":"${key}","value":"${event.value.toString('base64')}"${lease}}}`, dropped: event.lease !== '0' && !kept };
 };
 
-// An applier over an open client to the throwaway member. The events of one revision are held until the next
+// An applier over etcd's JSON gateway of the throwaway member (a plain keep-alive HTTP connection: the gRPC client's
+// per-call garbage grew the agent's young generation to over 100 MiB during a long replay). The events of one revision are held until the next
 // revision starts (one revision is at most one original request), then sent as one txn, and the revision etcd
 // answers is checked to be that original revision: the replayed member walks the original revisions one by one.
-export const revisionApplier = (client: Etcd3, options: ApplierOptions): RevisionApplier => {
+export const revisionApplier = (gateway: Pick<EtcdGateway, 'post'>, options: ApplierOptions): RevisionApplier => {
   const stats: AppliedStats = { revision: options.baseRevision, time: undefined, eventsApplied: 0, revisionsApplied: 0, leasesDropped: 0 };
   const { target } = options;
   const limit = target.kind === 'time' ? target.time.getTime() : undefined;
@@ -73,8 +79,9 @@ export const revisionApplier = (client: Etcd3, options: ApplierOptions): Revisio
       throw new AgentError(`the events jump from revision ${stats.revision} to ${first.revision}; revisions ${stats.revision + 1} to ${first.revision - 1} are missing from the segments, so no exact point past ${stats.revision} can be replayed`);
     }
     const ops = events.map((e) => opFor(e, options.leases));
-    const answer = await client.kv.txn({ success: ops.map((o) => o.op) });
-    const reached = Number(answer.header.revision);
+    const answer = await gateway.post('/v3/kv/txn', `{"success":[${ops.map((o) => o.op).join(',')}]}`, ANSWER_HEAD_BYTES);
+    const reached = headerRevision(answer.text);
+    if (reached === undefined) throw new AgentError(`replaying original revision ${first.revision}: the throwaway etcd's answer names no revision (${answer.text.slice(0, 200)}); the replay cannot be checked`);
     if (reached !== first.revision) {
       throw new AgentError(`replaying original revision ${first.revision} took the throwaway etcd to revision ${reached}; something else changed it (a lease expired?), so the replay is not exact: try again`);
     }

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { Clock } from '../clock/clock.ts';
 import type { DeltaEvent } from '../delta/delta-types.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
-import { withEtcd3 } from '../etcd/etcd3-session.ts';
+import { headerRevision, openGateway } from '../etcd/etcd-gateway.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import { launchThrowawayEtcd, type ThrowawayEtcd } from '../engine/throwaway-etcd.ts';
@@ -59,6 +59,19 @@ export interface ReplayedDb extends AppliedStats {
   dbPath: string;
 }
 
+// Runs the replay, bounded by ms as a whole (each request keeps its own, shorter timeout).
+const withinReplayBound = async <T>(ms: number, endpoint: string, work: () => Promise<T>): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AgentError(`the replay into the throwaway etcd on ${endpoint} took longer than ${ms / 1000}s; nothing was restored`)), ms);
+  });
+  try {
+    return await Promise.race([work(), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 // Restores the base into a throwaway etcd on loopback, replays the events into it one txn per original revision with
 // its leases kept alive, checks it reached exactly the revision of the last applied event, and saves it to a db.
 export const replayIntoMember = async (deps: ReplayMemberDeps, request: ReplayMemberRequest): Promise<ReplayedDb> => {
@@ -73,17 +86,17 @@ export const replayIntoMember = async (deps: ReplayMemberDeps, request: ReplayMe
       throw new AgentError(`the base came up at revision ${member.info.revision} in the throwaway etcd, its manifest records ${request.baseRevision}; the base is not usable`);
     }
     await deps.progress(`throwaway etcd on ${endpoint} serves the base at revision ${request.baseRevision}; replaying events`);
-    const stats = await withEtcd3(endpoint, undefined, request.requestTimeoutMs, async (client) => {
-      const keeper = await keepLeasesAlive(client, deps.clock);
+    const gateway = openGateway(endpoint, { timeoutMs: request.requestTimeoutMs, maxAnswerBytes: 64 * 1024 ** 2 });
+    const stats = await withinReplayBound(request.replayTimeoutMs, endpoint, async () => {
+      const keeper = await keepLeasesAlive(gateway, deps.clock);
       try {
-        const applier = revisionApplier(client, {
+        const applier = revisionApplier(gateway, {
           baseRevision: request.baseRevision, target: request.target, leases: keeper.leases,
           maxTxnBytes: REPLAY_MAX_REQUEST_BYTES - 1024 ** 2, maxTxnOps: REPLAY_MAX_TXN_OPS,
         });
         await request.events((event) => applier.push(event));
         const applied = await applier.finish();
-        const status = await client.maintenance.status();
-        const reached = Number(status.header.revision);
+        const reached = headerRevision((await gateway.post('/v3/maintenance/status', '{}', 4096)).text);
         if (reached !== applied.revision) {
           throw new AgentError(`the throwaway etcd is at revision ${reached} after the replay, the last applied event was revision ${applied.revision}${keeper.failure ? ` (keeping its leases alive failed: ${keeper.failure})` : ''}; the replay is not exact: try again`);
         }
@@ -91,7 +104,7 @@ export const replayIntoMember = async (deps: ReplayMemberDeps, request: ReplayMe
       } finally {
         await keeper.stop();
       }
-    }, { totalMs: request.replayTimeoutMs, maxMessageBytes: REPLAY_MAX_REQUEST_BYTES + 16 * 1024 ** 2 });
+    }).finally(() => gateway.close());
     await deps.progress(`replayed ${stats.eventsApplied} events (${stats.revisionsApplied} revisions) up to revision ${stats.revision}; saving it`);
     await deps.etcd.saveFrom(endpoint, request.saveTo);
     return { ...stats, dbPath: request.saveTo };
