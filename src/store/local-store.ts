@@ -1,10 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { lstat, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDir } from '../fs/atomic-file.ts';
 import { parseSnapshotName } from '../archive/snapshot-name.ts';
-import { AgentError } from '../errors/agent-error.ts';
 import { readSidecar } from './checksum-sidecar.ts';
+import { namesIn, readFileIn, removeIn, statIn } from './local-files.ts';
 import { SIDECAR_SUFFIX, checkSnapshotName, newestFirst } from './snapshot-names.ts';
 import type { SnapshotStore, StoredSnapshot } from './snapshot-store.ts';
 
@@ -16,16 +13,6 @@ export interface LocalStore extends SnapshotStore {
   readonly dir: string;
 }
 
-const codeOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
-
-const why = (error: unknown): string => {
-  const code = codeOf(error);
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOTDIR') return 'not a directory';
-  if (code === 'ENOSPC') return 'no space left on the device';
-  return error instanceof Error ? error.message : String(error);
-};
-
 // A store over one directory on the unit: archives as files, `<archive>.sha256` beside each.
 export const localStore = (dir: string): LocalStore => {
   const where = `${LOCAL_LOCATION} (${dir})`;
@@ -34,10 +21,7 @@ export const localStore = (dir: string): LocalStore => {
   // What listing says about one name; undefined when it is not a regular file (or has just gone).
   const describe = async (name: string, created: Date): Promise<StoredSnapshot | undefined> => {
     const path = pathOf(name);
-    const info = await lstat(path).catch((error: unknown) => {
-      if (codeOf(error) === 'ENOENT') return undefined;
-      throw new AgentError(`cannot read ${path} in store ${where} (${why(error)})`, { cause: error });
-    });
+    const info = await statIn(path, where);
     if (!info?.isFile()) return undefined;
     // The archive readers (tar, zlib) load only once there is an archive to read: a start that lists an empty dir, or
     // makes stores it never uses, never pays for them.
@@ -60,13 +44,7 @@ export const localStore = (dir: string): LocalStore => {
     dir,
 
     async list(options = {}) {
-      let names: string[];
-      try {
-        names = await readdir(dir);
-      } catch (error) {
-        if (codeOf(error) === 'ENOENT') return [];
-        throw new AgentError(`cannot list snapshots in store ${where} (${why(error)})`, { cause: error });
-      }
+      const names = await namesIn(dir, where, 'snapshots');
       const found: StoredSnapshot[] = [];
       for (const name of names) {
         options.signal?.throwIfAborted();
@@ -79,29 +57,12 @@ export const localStore = (dir: string): LocalStore => {
 
     async fetch(name, options = {}) {
       checkSnapshotName(name, where);
-      const path = pathOf(name);
-      const handle = await open(path, 'r').catch((error: unknown) => {
-        if (codeOf(error) === 'ENOENT') throw new AgentError(`no snapshot named ${name} in store ${where}; run list-snapshots to see what is there`);
-        throw new AgentError(`cannot read ${path} in store ${where} (${why(error)})`, { cause: error });
-      });
-      if (!(await handle.stat()).isFile()) {
-        await handle.close();
-        throw new AgentError(`${path} in store ${where} is not a regular file`);
-      }
-      return createReadStream(path, { fd: handle, highWaterMark: 1 << 20, ...(options.signal ? { signal: options.signal } : {}) });
+      return readFileIn(pathOf(name), where, `no snapshot named ${name} in store ${where}; run list-snapshots to see what is there`, options.signal);
     },
 
     async delete(name) {
       checkSnapshotName(name, where);
-      for (const path of [pathOf(name), `${pathOf(name)}${SIDECAR_SUFFIX}`, `${pathOf(name)}.json`]) {
-        try {
-          await unlink(path);
-        } catch (error) {
-          if (codeOf(error) === 'ENOENT') continue;
-          throw new AgentError(`cannot remove ${path} from store ${where} (${why(error)})`, { cause: error });
-        }
-      }
-      await syncDir(dir).catch(() => undefined);
+      await removeIn(dir, [pathOf(name), `${pathOf(name)}${SIDECAR_SUFFIX}`, `${pathOf(name)}.json`], where);
     },
   };
 };
