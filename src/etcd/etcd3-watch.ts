@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import type { IWatchRequest, IWatchResponse } from 'etcd3';
 import type { TlsFiles } from '../config/agent-config.ts';
+import { newEtcd3Client } from './etcd3-session.ts';
 
 // One raw etcd watch stream (gRPC Watch, bidirectional): requests go out with send, responses are read one at a
 // time from responses, so a slow reader holds the stream (gRPC reads the next message only when asked, and HTTP/2
@@ -32,17 +32,7 @@ const GRPC_OPTIONS = {
 export const etcd3WatchSource = (endpoints: string[], tls: TlsFiles | undefined, dialTimeoutMs: number): WatchSource => ({
   endpoints,
   async open() {
-    const credentials = tls
-      ? {
-          rootCertificate: tls.ca ? await readFile(tls.ca) : Buffer.alloc(0),
-          ...(tls.cert ? { certChain: await readFile(tls.cert) } : {}),
-          ...(tls.key ? { privateKey: await readFile(tls.key) } : {}),
-        }
-      : undefined;
-    const etcd3 = await import('etcd3');
-    // etcd3 is CommonJS: Node names its exports, a bundle may hand them over as the default export.
-    const Client = etcd3.Etcd3 ?? (etcd3.default as unknown as typeof etcd3).Etcd3;
-    const client = new Client({ hosts: endpoints, ...(credentials ? { credentials } : {}), dialTimeout: dialTimeoutMs, grpcOptions: GRPC_OPTIONS });
+    const client = await newEtcd3Client(endpoints, tls, { dialTimeout: dialTimeoutMs, grpcOptions: GRPC_OPTIONS });
     let stream: Duplex;
     try {
       // At runtime the stream is grpc-js's ClientDuplexStream, a Node object-mode Duplex.
