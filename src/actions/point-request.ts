@@ -7,7 +7,8 @@ import type { Results } from '../juju/hook-tools.ts';
 import type { ActionContext } from './action.ts';
 
 // The replay a restore or verify-snapshot with to-time / to-revision asks for (undefined without either): the
-// bases and segments of snapshot-dir, the capture status the scheduler left there, the etcd server to replay with.
+// bases and segments of snapshot-dir (and of S3 when configured), the capture status the scheduler left there, the
+// etcd server to replay with.
 export const pointRequest = async (context: ActionContext): Promise<RestorePoint | undefined> => {
   const target = pointTarget(context.params, context.naming);
   if (!target) return undefined;
@@ -17,6 +18,11 @@ export const pointRequest = async (context: ActionContext): Promise<RestorePoint
     snapshots: context.stores.local(config.snapshotDir),
     deltas: context.stores.localDeltas(config.snapshotDir),
     capture: (await readScheduleState(config.snapshotDir)).capture,
+    // With S3 configured, bases and segments only there are planned with too (a unit that lost its disk).
+    remote: async () => {
+      const snapshots = await context.stores.remote();
+      return snapshots ? { snapshots, deltas: await context.stores.remoteDeltas() } : undefined;
+    },
     binary: context.etcd.serverBinary(config.etcdPath),
     startTimeoutMs: config.restoreHealthTimeoutMs,
     requestTimeoutMs: config.etcdTimeoutMs,

@@ -6,8 +6,9 @@ import type { CaptureStatus, Chain, ChainBase, RecoverablePoint, RecoverableWind
 import { readSegmentManifest } from './segment-reader.ts';
 import { archiveStamp } from './segment-name.ts';
 
-// The unit's snapshot dir as a segment store, with the path of each segment in it.
-export type LocalDeltas = DeltaStore & { pathOf(name: string): string };
+// The unit's snapshot dir as a segment store, with the path of each segment in it (a replay's view may download an
+// off-unit segment first, so the path may come later).
+export type LocalDeltas = DeltaStore & { pathOf(name: string): string | Promise<string> };
 
 // The bases of some listed snapshots: each of this charm's name pattern with a readable manifest (an encrypted
 // archive's plain manifest sidecar counts), its revision and created time from that manifest.
@@ -42,7 +43,7 @@ export const readChains = async (local: LocalDeltas, bases: StoredSnapshot[], id
       let manifest: SegmentManifest | undefined;
       if (last && (!last.encrypted || identity !== undefined)) {
         try {
-          manifest = await readSegmentManifest(local.pathOf(last.name), identity === undefined ? {} : { identity });
+          manifest = await readSegmentManifest(await local.pathOf(last.name), identity === undefined ? {} : { identity });
         } catch (error) {
           failed = { name: last.name, error: oneLine(error) };
           break;
@@ -73,7 +74,7 @@ export interface WindowSources {
 
 // The trailer of a local, unencrypted segment, or undefined when there is none or it cannot be read.
 const trailerOf = async (local: LocalDeltas, segment: StoredSegment | undefined): Promise<SegmentManifest | undefined> =>
-  segment === undefined || segment.encrypted || segment.location !== local.location ? undefined : readSegmentManifest(local.pathOf(segment.name)).catch(() => undefined);
+  segment === undefined || segment.encrypted || segment.location !== local.location ? undefined : readSegmentManifest(await local.pathOf(segment.name)).catch(() => undefined);
 
 // The recoverable window without decrypting anything (list-snapshots, update-status, metrics): segment names (local
 // and off-unit), base manifests and the capture status. A chain's end time: the capture status for its chain, else

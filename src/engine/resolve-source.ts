@@ -1,11 +1,9 @@
-import { createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashingStream } from '../fs/hashing-stream.ts';
-import { pipeline } from 'node:stream/promises';
 import { parseSnapshotName } from '../archive/snapshot-name.ts';
-import { AgentError, oneLine } from '../errors/agent-error.ts';
+import { AgentError } from '../errors/agent-error.ts';
 import type { HookTools } from '../juju/hook-tools.ts';
+import { downloadChecked } from '../store/download-checked.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
 
 // Where a snapshot to restore or verify comes from.
@@ -35,20 +33,7 @@ const download = async (remote: SnapshotStore, name: string, options: SourceOpti
   if (!entry) throw new AgentError(`no snapshot named "${name}" in ${remote.location}; run list-snapshots to see what is there`);
   await mkdir(options.downloadDir, { recursive: true, mode: 0o700 });
   const path = join(options.downloadDir, name);
-  const tap = hashingStream();
-  try {
-    await pipeline(
-      await remote.fetch(name),
-      tap.stream,
-      createWriteStream(path, { flags: 'wx', mode: 0o600 }),
-    );
-  } catch (error) {
-    throw new AgentError(`downloading ${entry.location} failed: ${oneLine(error)}`, { cause: error });
-  }
-  const { sha256 } = tap.result();
-  if (entry.sha256 && entry.sha256 !== sha256) {
-    throw new AgentError(`refusing ${entry.location}: the download has SHA-256 ${sha256}, the store recorded ${entry.sha256}; try again`);
-  }
+  await downloadChecked(() => remote.fetch(name), path, entry.sha256, entry.location);
   return { path, label: entry.location, url: entry.location };
 };
 

@@ -15,7 +15,7 @@ export interface CheckedSegment {
 
 // What the checks need beside the plan.
 export interface SegmentCheckContext {
-  pathOf(name: string): string;
+  pathOf(name: string): string | Promise<string>;
   // The segments the store lists (their sidecar checksums); a segment not listed is checked against its sidecar.
   listed: readonly StoredSegment[];
   identity?: string | undefined;
@@ -25,7 +25,7 @@ export interface SegmentCheckContext {
 // The checks that can be done without trusting the segment, in order: sidecar checksum, trailer, then the trailer
 // against the name, the base and the segment before. Throws why it cannot be used.
 const checkOne = async (segment: SegmentName, expectedFirst: number, plan: ReplayPlan, context: SegmentCheckContext): Promise<CheckedSegment> => {
-  const path = context.pathOf(segment.name);
+  const path = await context.pathOf(segment.name);
   if (segment.encrypted && !context.identity) throw new AgentError('it is encrypted and no age identity was given (identity-secret, or --identity-file outside Juju)');
   const sha256 = await checkSegmentSha256(path, context.listed.find((s) => s.name === segment.name)?.sha256);
   const manifest = await readSegmentManifest(path, context.identity ? { identity: context.identity } : {});

@@ -9,6 +9,7 @@ import { inspectSnapshot, type InspectedSnapshot } from '../engine/inspect-snaps
 import { requireSpace, WAL_BYTES } from '../engine/free-space.ts';
 import { checkSegments, type CheckedSegment } from './check-segments.ts';
 import { loadPlan, type PointSources } from './load-plan.ts';
+import { pointFiles } from './point-files.ts';
 import { describeTarget, type PointTarget } from './point-target.ts';
 import { replayIntoMember, type ReplayMemberDeps } from './replay-member.ts';
 
@@ -39,7 +40,7 @@ export type PointParams = Omit<PointRequest, 'source' | 'sha256' | 'scratch' | '
 // The db of the replayed member, and what it holds.
 export interface PointOutcome {
   dbPath: string;
-  // The base archive: its name, path and what inspecting it found.
+  // The base archive: its name, where it is kept (its path in snapshot-dir, or its s3:// URL) and what inspecting it found.
   base: string;
   basePath: string;
   baseSnapshot: InspectedSnapshot;
@@ -81,14 +82,15 @@ const eventsOf = (segments: readonly CheckedSegment[], identity: string | undefi
 // throwaway etcd on loopback and saves it to a db under scratch. Every refusal comes before the throwaway starts.
 export const replayToPoint = async (deps: PointDeps, request: PointRequest): Promise<PointOutcome> => {
   const { target } = request;
-  const loaded = await loadPlan(request, target, request.source);
+  const files = await pointFiles(request, request.remote, join(request.scratch, 'off-unit'));
+  const loaded = await loadPlan(request, files, target, request.source);
   await deps.progress(`${describeTarget(target)}: replaying from ${loaded.plan.chain.base.name} (revision ${loaded.plan.chain.base.revision}); checking it and ${loaded.plan.segments.length} segment(s)`);
-  const listed = await request.deltas.listSegments();
+  const listed = await files.deltas.listSegments();
   const { plan, segments } = await checkSegments(loaded, {
-    pathOf: (name) => request.deltas.pathOf(name), listed, identity: request.identity, capture: request.capture,
+    pathOf: (name) => files.deltas.pathOf(name), listed, identity: request.identity, capture: request.capture,
   });
   const base = plan.chain.base;
-  const basePath = join(request.snapshots.dir, base.name);
+  const { path: basePath, location: baseLocation } = await files.base(base.name);
   const unpacked = join(request.scratch, 'base');
   await mkdir(unpacked, { mode: 0o700 });
   const baseSnapshot = await inspectSnapshot(basePath, unpacked, request.sha256, deps.etcd as EtcdClient, request.identity, request.unpackLimit);
@@ -114,7 +116,7 @@ export const replayToPoint = async (deps: PointDeps, request: PointRequest): Pro
   return {
     dbPath: replayed.dbPath,
     base: base.name,
-    basePath,
+    basePath: baseLocation,
     baseSnapshot,
     baseRevision: base.revision,
     toRevision: replayed.revision,
