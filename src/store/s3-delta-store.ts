@@ -38,13 +38,16 @@ const listSegmentKeys = async (context: S3Context): Promise<{ segments: Map<stri
 };
 
 // The segment already in the bucket when it holds exactly these bytes (its recorded SHA-256 and a sidecar); undefined
-// when there is no such object. Refuses one with other content: segments are never overwritten.
+// when there is no such object, or only an unfinished save of these same bytes (the object, its sidecar not written:
+// S3 went away between the two and the failed save could not remove the object), which the save then completes.
+// Refuses one with other content: segments are never overwritten.
 const alreadySaved = async (context: S3Context, segment: SegmentName, sha256: string): Promise<StoredSegment | undefined> => {
   const head = await headObject(context, keyOf(context.place, segment.name));
   if (!head) return undefined;
   const recorded = readMetadata(head.Metadata).sha256;
-  if (recorded === sha256 && (await readSidecarObject(context, segment.name)) === sha256) {
-    return { ...segment, location: context.location, bytes: head.ContentLength ?? 0, sha256 };
+  if (recorded === sha256) {
+    const sidecar = await readSidecarObject(context, segment.name);
+    return sidecar === sha256 ? { ...segment, location: context.location, bytes: head.ContentLength ?? 0, sha256 } : undefined;
   }
   throw new AgentError(`${segment.name} already exists in store ${context.location} with other content (SHA-256 ${recorded ?? 'unrecorded'}, not ${sha256}) and is never overwritten`);
 };

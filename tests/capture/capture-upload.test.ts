@@ -21,8 +21,9 @@ t.teardown(() => s3.stop());
 const UNIT = hostname();
 const s3Flags = ['--s3-endpoint', s3.endpoint, '--s3-bucket', 'etcd-backups', '--s3-force-path-style', '--s3-access-key', s3.accessKeyId, '--s3-secret-key', s3.secretAccessKey, '--s3-retries', '0', '--s3-allow-unencrypted'];
 
-// The bucket's segments, read back through the agent's own S3 delta store, as name -> SHA-256 of the bytes.
-const remoteSegments = async (t: Test): Promise<Map<string, string>> => {
+// The bucket's segments, read back through the agent's own S3 delta store, as name -> SHA-256 of the bytes; each
+// listed sidecar is checked against the bytes (t given: asserted once, not on every poll).
+const remoteSegments = async (t?: Test): Promise<Map<string, string>> => {
   const { options } = await loadCharmFiles();
   const config = normalizeConfig({ 's3-endpoint': s3.endpoint, 's3-bucket': 'etcd-backups', 's3-force-path-style': true, 's3-access-key': s3.accessKeyId, 's3-secret-key': s3.secretAccessKey, 's3-allow-unencrypted': true }, options);
   const remote = (await makeStores(config, { secretGet: async () => ({}) }, UNIT).remoteDeltas())!;
@@ -31,7 +32,8 @@ const remoteSegments = async (t: Test): Promise<Map<string, string>> => {
     const hash = createHash('sha256');
     for await (const chunk of await remote.fetchSegment(segment.name)) hash.update(chunk as Buffer);
     found.set(segment.name, hash.digest('hex'));
-    t.equal(segment.sha256, found.get(segment.name), `${segment.name}: its sidecar in the bucket matches its bytes`);
+    if (t) t.equal(segment.sha256, found.get(segment.name), `${segment.name}: its sidecar in the bucket matches its bytes`);
+    else if (segment.sha256 !== found.get(segment.name)) throw new Error(`${segment.name}: sidecar ${segment.sha256} is not its bytes' ${found.get(segment.name)}`);
   }
   return found;
 };
@@ -90,9 +92,11 @@ t.test('segments closed while an earlier run could not upload them are uploaded 
   const second = spawnCapture(etcd, dir, s3Flags);
   t.teardown(() => void second.kill('SIGKILL'));
   await waitFor('the earlier segments uploaded', async () => {
-    const remote = await remoteSegments(t);
+    const remote = await remoteSegments();
     return [...pending.keys()].every((name) => remote.get(name) === pending.get(name)) ? true : undefined;
   });
+  const remote = await remoteSegments(t);
+  t.strictSame(new Map([...pending.keys()].map((name) => [name, remote.get(name)])), pending, 'each earlier segment is in the bucket, byte for byte');
   second.kill('SIGTERM');
   t.equal((await second).exitCode, 0);
 });

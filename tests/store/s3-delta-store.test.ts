@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readSegment } from '../../src/delta/segment-reader.ts';
 import { openSegment } from '../../src/delta/segment-writer.ts';
 import { AgentError } from '../../src/errors/agent-error.ts';
@@ -121,6 +121,20 @@ t.test('saving the same segment again is a no-op; other bytes under its name are
     new AgentError(`${NAME} already exists in store ${store.location} with other content (SHA-256 ${closed.sha256}, not ${sha256Of(other)}) and is never overwritten`),
   );
   t.strictSame(await store.listSegments(), [first]);
+});
+
+t.test('an unfinished save (the object there, its sidecar never written) is completed by the next save, not refused', async (t) => {
+  const context = contextOn();
+  const store = s3DeltaStore(context);
+  const closed = await segment(t);
+  const first = await store.saveSegment(NAME, createReadStream(closed.path), { sha256: closed.sha256 });
+  // What S3 going away between the object and its sidecar leaves: the object with its recorded SHA-256 alone.
+  await raw.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${context.place.prefix}/${NAME}.sha256` }));
+  t.strictSame(await keysUnder(context.place.prefix), [`${context.place.prefix}/${NAME}`], 'only the object is left');
+  t.strictSame(await store.saveSegment(NAME, createReadStream(closed.path), { sha256: closed.sha256 }), first);
+  t.strictSame(await keysUnder(context.place.prefix), [`${context.place.prefix}/${NAME}`, `${context.place.prefix}/${NAME}.sha256`]);
+  t.strictSame(await store.listSegments(), [first], 'listed with its sidecar\'s SHA-256 again');
+  t.equal(sha256Of(await drain(await store.fetchSegment(NAME))), closed.sha256, 'the same bytes');
 });
 
 t.test('a source that fails mid-upload keeps nothing', async (t) => {
