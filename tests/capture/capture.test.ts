@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { applyEvents, captureState, etcdRevision, keyspaceAt, range, readChain, revisionRun, segmentsIn, spawnCapture, waitCovered } from './capture-support.ts';
 import { waitFor } from '../support/juju/agent-process.ts';
 import { archiveStamp } from '../../src/delta/segment-name.ts';
+import { SCHEDULER_NODE_FLAGS } from '../../src/hooks/scheduler-unit.ts';
+import { readFile } from 'node:fs/promises';
 
 const etcd = await startEtcd();
 t.teardown(() => etcd.cleanup());
@@ -49,6 +51,9 @@ t.test('every revision from the base on is captured once, contiguous, with keys,
   const agent = spawnCapture(etcd, dir);
   t.teardown(() => void agent.kill('SIGKILL'));
   const started = await waitFor('the capture to start a chain', async () => ((await captureState(dir))?.base ? captureState(dir) : undefined));
+  // bin/etcd-agent runs the scheduler's Node with the flags its systemd unit gives it.
+  const argv = (await readFile(`/proc/${agent.pid}/cmdline`, 'utf8')).split('\0');
+  t.strictSame(argv.slice(1, 1 + SCHEDULER_NODE_FLAGS.length), SCHEDULER_NODE_FLAGS, 'the scheduler\'s node flags');
   await churn('/registry/during', 30);
   const last = await etcdRevision(etcd);
   const covered = await waitCovered(dir, last);
