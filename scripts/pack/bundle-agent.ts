@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -21,10 +21,7 @@ export const AGENT_DIR = 'dist/agent';
 // The entry point inside AGENT_DIR.
 export const AGENT_ENTRY = 'etcd-agent.mjs';
 
-// Where the charm keeps etcd3's gRPC definitions, relative to AGENT_DIR.
-export const ETCD3_PROTO_DIR = 'proto/etcd3';
-
-// CommonJS dependencies (etcd3, @grpc/grpc-js, ajv, yaml) get a real require and agent.mjs's own path.
+// CommonJS dependencies (ajv, yaml) get a real require and agent.mjs's own path.
 const BANNER = [
   "import { createRequire as __agentCreateRequire } from 'node:module';",
   "import { dirname as __agentDirname } from 'node:path';",
@@ -33,25 +30,6 @@ const BANNER = [
   'const __agentFilename = __agentFileURLToPath(import.meta.url);',
   'const __agentDir = __agentDirname(__agentFilename);',
 ].join('\n');
-
-const ETCD3_PROTO_PATH = '`${__dirname}/../proto/rpc.proto`';
-
-// etcd3 loads rpc.proto (which imports kv.proto and auth.proto) from ../proto at import time: point it at the
-// charm's copy and ship that directory; fail the pack if etcd3 stops matching so a silent break cannot ship.
-const etcd3Protos = (assets: RuntimeAsset[]): Plugin => ({
-  name: 'etcd3-protos',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/]etcd3[\\/]lib[\\/]connection-pool\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (source.split(ETCD3_PROTO_PATH).length !== 2) throw new Error(`etcd3 no longer loads ${ETCD3_PROTO_PATH} in ${args.path}; update scripts/pack/bundle-agent.ts`);
-      const protoDir = join(dirname(args.path), '..', 'proto');
-      for (const name of (await readdir(protoDir)).filter((n) => n.endsWith('.proto')).sort()) {
-        assets.push({ from: join(protoDir, name), to: `${AGENT_DIR}/${ETCD3_PROTO_DIR}/${name}` });
-      }
-      return { contents: source.replace(ETCD3_PROTO_PATH, `\`\${__dirname}/${ETCD3_PROTO_DIR}/rpc.proto\``), loader: 'js' };
-    });
-  },
-});
 
 // yargs lays out its help (cliui, wrap-ansi) with string-width, whose module builds an Intl.Segmenter and Unicode
 // property regexes as it loads: a tenth of a start, paid by every command. Each import of it gets a stand-in that
@@ -105,7 +83,7 @@ export const bundleAgent = async (root: string): Promise<BundledAgent> => {
     target: 'node24',
     banner: { js: BANNER },
     define: { __dirname: '__agentDir', __filename: '__agentFilename', __AGENT_VERSION__: JSON.stringify(await packageVersion(root)) },
-    plugins: [etcd3Protos(assets), lazyStringWidth()],
+    plugins: [lazyStringWidth()],
     metafile: true,
     minifySyntax: true,
     minifyWhitespace: true,
@@ -115,11 +93,10 @@ export const bundleAgent = async (root: string): Promise<BundledAgent> => {
   });
   const files = result.outputFiles.map((f) => ({ name: relative(outdir, f.path), code: Buffer.from(f.contents) }));
   if (!files.some((f) => f.name === AGENT_ENTRY)) throw new Error(`esbuild did not write ${AGENT_ENTRY}`);
-  if (assets.length === 0) throw new Error('the bundle does not include etcd3, so its .proto files were not found');
   return { files, assets, inputs: Object.keys(result.metafile.inputs).length };
 };
 
-// Writes the bundle into the project (npm run build), with etcd3's .proto files beside it.
+// Writes the bundle into the project (npm run build), with its runtime assets beside it.
 export const writeBundle = async (root: string, agent: BundledAgent): Promise<void> => {
   const outdir = join(root, AGENT_DIR);
   await rm(outdir, { recursive: true, force: true });

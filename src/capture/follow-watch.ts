@@ -1,8 +1,7 @@
-import type { IWatchResponse } from 'etcd3';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../clock/clock.ts';
 import type { ChainBase, CaptureGap } from '../delta/delta-types.ts';
-import type { WatchSession, WatchSource } from '../etcd/etcd3-watch.ts';
+import type { WatchResponse, WatchSession, WatchSource } from '../etcd/gateway-watch.ts';
 import { oneLine } from '../errors/agent-error.ts';
 import type { Logger } from '../log/logger.ts';
 import type { CaptureStatusKeeper } from './capture-status.ts';
@@ -10,8 +9,6 @@ import { chainStart, RevisionGapError, SegmentChain, type ChainOptions } from '.
 import { SegmentWriteError, writing, type SessionEnd } from './session-end.ts';
 import { clusterIdHex, toDeltaEvent } from './to-delta-event.ts';
 
-// The whole keyspace: key "\0" with range_end "\0".
-const ALL_KEYS = Buffer.from([0]);
 const MAX_BACKOFF_MS = 30_000;
 const EMPTY_WAIT_MS = 60_000;
 const MAX_SNAPSHOT_RETRY_MS = 300_000;
@@ -204,7 +201,7 @@ export class WatchFollower {
     const { clock } = this.deps;
     let session: WatchSession;
     try {
-      session = await this.deps.source.open();
+      session = await this.deps.source.open(chain.last + 1);
     } catch (error) {
       return { kind: 'broken', error };
     }
@@ -213,10 +210,9 @@ export class WatchFollower {
     const sent: string[] = [];
     const progress = setInterval(() => {
       sent.push(clock.now().toISOString());
-      session.send({ progress_request: {} });
+      session.progress();
     }, this.deps.intervalMs);
     try {
-      session.send({ create_request: { key: ALL_KEYS, range_end: ALL_KEYS, start_revision: chain.last + 1 } });
       for await (const response of session.responses) {
         const end = await this.take(response, chain, sent);
         if (end) return end;
@@ -237,7 +233,7 @@ export class WatchFollower {
   }
 
   // Handles one response; returns why the session must end, if it must.
-  private async take(response: IWatchResponse, chain: SegmentChain, sent: string[]): Promise<SessionEnd | undefined> {
+  private async take(response: WatchResponse, chain: SegmentChain, sent: string[]): Promise<SessionEnd | undefined> {
     const { clock, log, status } = this.deps;
     const compactRevision = Number(response.compact_revision);
     if (compactRevision > 0) return { kind: 'compacted', compactRevision };

@@ -5,7 +5,7 @@ import { tlsFor, type AgentConfig } from '../config/agent-config.ts';
 import type { CaptureStatus, ChainBase } from '../delta/delta-types.ts';
 import { parseSegmentName } from '../delta/segment-name.ts';
 import type { ClosedSegment } from '../delta/segment-writer.ts';
-import { etcd3WatchSource, type WatchSource } from '../etcd/etcd3-watch.ts';
+import { gatewayWatchSource, type WatchSource } from '../etcd/gateway-watch.ts';
 import { oneLine } from '../errors/agent-error.ts';
 import type { Logger } from '../log/logger.ts';
 import { readSidecar } from '../store/checksum-sidecar.ts';
@@ -23,7 +23,7 @@ export interface CaptureDeps {
   clock: Clock;
   log: Logger;
   stores: Stores;
-  // The watch to follow; by default the configured endpoints through the etcd3 client.
+  // The watch to follow; by default the configured endpoints through etcd's JSON gateway.
   watch?: WatchSource;
 }
 
@@ -64,7 +64,7 @@ export const startCapture = (deps: CaptureDeps, config: AgentConfig, hooks: Capt
   const intervalMs = config.deltaIntervalSeconds * 1000;
   const stopping = new AbortController();
   const stopSignal = AbortSignal.any([signal, stopping.signal]);
-  const source = deps.watch ?? etcd3WatchSource(config.etcdEndpoints, tlsFor(config, config.etcdEndpoints[0] ?? ''), config.etcdTimeoutMs);
+  const source = deps.watch ?? gatewayWatchSource(config.etcdEndpoints, tlsFor(config, config.etcdEndpoints[0] ?? ''), config.etcdTimeoutMs);
   const store = deps.stores.local(dir);
   let follower: WatchFollower | undefined;
   const early: string[] = [];

@@ -1,8 +1,8 @@
-import type { IEvent } from 'etcd3';
+import type { WatchEvent } from '../etcd/gateway-watch.ts';
 import type { DeltaEvent } from '../delta/delta-types.ts';
 
 // One watch event as a segment keeps it, stamped with the time the agent received it (etcd streams no time).
-export const toDeltaEvent = (event: IEvent, time: string): DeltaEvent => {
+export const toDeltaEvent = (event: WatchEvent, time: string): DeltaEvent => {
   const kv = event.kv;
   if (event.type === 'Delete') {
     return { revision: Number(kv.mod_revision), type: 'delete', key: kv.key, value: Buffer.alloc(0), lease: '0', createRevision: 0, version: 0, time };

@@ -35,7 +35,7 @@ export interface RestoreTool {
   bumpRevision: boolean;
 }
 
-// Everything the agent asks of etcd; the real one drives etcdctl/etcdutl and the etcd3 client.
+// Everything the agent asks of etcd; the real one drives etcdctl/etcdutl (capture watches over etcd's JSON gateway).
 export interface EtcdClient {
   // Output of `etcdctl version`.
   version(): Promise<string>;
@@ -45,13 +45,13 @@ export interface EtcdClient {
   saveFrom(endpoint: string, file: string, signal?: AbortSignal): Promise<void>;
   // `snapshot status -w json` of a snapshot file (etcdutl where installed).
   status(file: string): Promise<SnapshotStatus>;
-  // Member list and status of the cluster, through the etcd3 client.
+  // Member list and status of the cluster (etcdctl member list and endpoint status).
   cluster(): Promise<ClusterInfo>;
   // Whether the endpoint answers (`etcdctl endpoint health`): what a hook that only reports needs, without gRPC.
   health(): Promise<void>;
   // The server's version (`etcdctl endpoint status`): what update-status shows as the workload version.
   serverVersion(): Promise<string>;
-  // Live keys in the keyspace (at a revision when given), through the etcd3 client.
+  // Live keys in the keyspace (at a revision when given), through etcdctl.
   keyCount(revision?: number): Promise<number>;
   // The etcd server binary for throwaway members: etcdPath, else the snap's, else the one on PATH (never a snap launcher).
   serverBinary(etcdPath: string): string;

@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 // etcdctl refuses the flags they shadow, so no ETCDCTL_* or ETCDUTL_* variable is inherited.
 const ENV = { env: { ETCDCTL_API: '3' }, dropEnv: ['ETCDCTL_', 'ETCDUTL_'] };
 
-// The real EtcdClient: etcdctl/etcdutl through the CommandRunner, etcd3 for the cluster view.
+// The real EtcdClient: etcdctl/etcdutl through the CommandRunner.
 // searchPath is the PATH the composition root read, where etcdctl, etcdutl and etcd are looked for.
 export const etcdctlClient = (config: AgentConfig, runner: CommandRunner, searchPath: string): EtcdClient => {
   const endpoint = config.etcdEndpoints[0] as string;
