@@ -39,9 +39,13 @@ export class SegmentUploader {
     this.signal = signal;
   }
 
-  // Queues a segment and starts uploading at once.
+  // Queues a segment (reported as pending at once, so a status written after it never says nothing is waiting) and
+  // starts uploading.
   add(segment: PendingUpload): void {
-    if (!this.queue.some((q) => q.name === segment.name)) this.queue.push(segment);
+    if (!this.queue.some((q) => q.name === segment.name)) {
+      this.queue.push(segment);
+      this.report();
+    }
     this.kick();
   }
 

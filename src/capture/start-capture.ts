@@ -17,6 +17,7 @@ import { baseNamed, chainLastRevision, newestBase } from './find-base.ts';
 import { WatchFollower } from './follow-watch.ts';
 import { chainStart, SegmentChain, type ChainOptions } from './segment-chain.ts';
 import { SegmentUploader } from './segment-uploader.ts';
+import { collectGarbage } from '../process/collect-garbage.ts';
 
 // What the capture needs from the scheduler's deps.
 export interface CaptureDeps {
@@ -103,8 +104,10 @@ export const startCapture = (deps: CaptureDeps, config: AgentConfig, hooks: Capt
       maxBytes: config.deltaMaxBytes,
       maxAgeMs: 2 * intervalMs,
       onClosed: async (segment: ClosedSegment, of: ChainBase) => {
-        if (of.name === status.current.base) status.cover(segment.manifest.lastRevision, segment.manifest.lastEventTime);
+        // Queued for upload before it counts as covered: the status never shows it covered with nothing pending.
         uploader?.add({ name: segment.name, path: segment.path, sha256: segment.sha256 });
+        if (of.name === status.current.base) status.cover(segment.manifest.lastRevision, segment.manifest.lastEventTime);
+        collectGarbage();
       },
       onSwitch: (to: ChainBase) => status.chain(to.name, chainStart(to), to.created),
     };
