@@ -74,7 +74,7 @@ t.test('install writes and starts the scheduler service, which takes scheduled s
   const run = await unit.hook('install');
   t.equal(run.exitCode, 0, run.stderr);
   const unitFile = await readFile(join(unit.systemd, `${UNIT}.service`), 'utf8');
-  t.match(unitFile, new RegExp(`ExecStart=\\S+/node --max-semi-space-size=1 \\S+ schedule --config-file ${unit.configFile} --unit etcd/0`));
+  t.match(unitFile, new RegExp(`ExecStart=\\S+/node --max-semi-space-size=1 --expose-gc \\S+ schedule --config-file ${unit.configFile} --unit etcd/0`));
   t.match(unitFile, /WantedBy=multi-user.target/);
   t.equal((await stat(unit.configFile)).mode & 0o777, 0o600, 'the config file is private');
   t.match(await readFile(unit.configFile, 'utf8'), /snapshot-schedule: "\*\/2 \* \* \* \* \*"/);
