@@ -80,6 +80,11 @@ export class WatchFollower {
         if (!this.signal.aborted) await this.handle(end, this.chain);
       }
     } finally {
+      // A full snapshot written as the capture stopped (its news may not have come in yet) becomes the chain's base
+      // when the capture has reached its revision, so the stopped status names the chain the next start continues.
+      const newest = await this.deps.newest().catch(() => undefined);
+      if (newest && this.chain && newest.name !== this.chain.base.name) this.arrived.push(newest.name);
+      await this.applyArrived().catch((error: unknown) => this.deps.log.warn(`capture: cannot take up the newest full snapshot while stopping: ${oneLine(error)}`));
       await this.chain?.close(this.deps.clock.now()).catch((error: unknown) => this.deps.log.error(`capture: cannot close the open delta segment: ${oneLine(error)}`));
       if (this.chain) this.deps.status.cover(this.chain.closedLast, this.lastEventTime ?? this.deps.status.current.coveredAt);
     }
