@@ -28,11 +28,17 @@ const gatedStore = (failures: number) => {
   return { store, saved, release: () => release?.() };
 };
 
-t.test('a queued segment is reported pending before its upload starts; done, it is reported uploaded', async (t) => {
-  const { store, saved, release } = gatedStore(0);
+// An uploader over gatedStore(failures), with every report and log line it makes.
+const uploaderOver = (failures: number) => {
+  const gated = gatedStore(failures);
   const reports: UploadReport[] = [];
   const lines: string[] = [];
-  const uploader = new SegmentUploader(store, createLogger(async (_l, m) => void lines.push(m)), 'every 1s', (r) => reports.push({ ...r }), new AbortController().signal);
+  const uploader = new SegmentUploader(gated.store, createLogger(async (_l, m) => void lines.push(m)), 'every 1s', (r) => reports.push({ ...r }), new AbortController().signal);
+  return { ...gated, uploader, reports, lines };
+};
+
+t.test('a queued segment is reported pending before its upload starts; done, it is reported uploaded', async (t) => {
+  const { uploader, reports, lines, saved, release } = uploaderOver(0);
   uploader.add({ name: NAME, path: '/dev/null', sha256: SHA });
   t.strictSame(reports, [{ uploaded: 0, failures: 0, pending: 1 }], 'pending at once');
   uploader.add({ name: NAME, path: '/dev/null', sha256: SHA });
@@ -46,10 +52,7 @@ t.test('a queued segment is reported pending before its upload starts; done, it 
 });
 
 t.test('a failed upload stays queued and is counted; the next kick uploads it', async (t) => {
-  const { store, saved, release } = gatedStore(1);
-  const reports: UploadReport[] = [];
-  const lines: string[] = [];
-  const uploader = new SegmentUploader(store, createLogger(async (_l, m) => void lines.push(m)), 'every 1s', (r) => reports.push({ ...r }), new AbortController().signal);
+  const { uploader, reports, lines, saved, release } = uploaderOver(1);
   uploader.add({ name: NAME, path: '/dev/null', sha256: SHA });
   await new Promise((r) => setImmediate(r));
   release();
