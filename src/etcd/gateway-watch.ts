@@ -151,6 +151,13 @@ const gatewayError = (text: string): string => {
   }
 };
 
+// A whole (short) answer as text: a status answer or a refusal.
+const bodyOf = async (answer: IncomingMessage): Promise<string> => {
+  let text = '';
+  for await (const chunk of answer) text += (chunk as Buffer).toString('utf8');
+  return text;
+};
+
 // Watch sessions over etcd's JSON gateway (POST /v3/watch on the client URL, the same Watch API the gRPC clients
 // use): plain HTTP/1.1, or https with the TLS files. Progress answers come from /v3/maintenance/status (etcd 3.4's
 // gateway reads a streamed request body only once it ends, so a progress request cannot follow the create request).
@@ -187,8 +194,7 @@ export const gatewayWatchSource = (endpoints: string[], tls: TlsFiles | undefine
   const status = async (endpoint: string): Promise<{ revision: string; clusterId: string }> => {
     const { res } = await send(endpoint, '/v3/maintenance/status', '{}', timeoutMs);
     const answer = await res;
-    let text = '';
-    for await (const chunk of answer) text += (chunk as Buffer).toString('utf8');
+    const text = await bodyOf(answer);
     if ((answer.statusCode ?? 0) !== 200) throw new Error(`etcd refused a status request: ${gatewayError(text)}`);
     const header = (JSON.parse(text) as RawResponse).header;
     return { revision: header?.revision ?? '0', clusterId: header?.cluster_id ?? '0' };
@@ -226,8 +232,7 @@ export const gatewayWatchSource = (endpoints: string[], tls: TlsFiles | undefine
       }
       const response = res as unknown as IncomingMessage;
       if ((response.statusCode ?? 0) !== 200) {
-        let text = '';
-        for await (const chunk of response) text += (chunk as Buffer).toString('utf8');
+        const text = await bodyOf(response);
         req.destroy();
         throw new AgentError(`etcd at ${endpoint} refused the watch: ${gatewayError(text)}`);
       }
