@@ -144,7 +144,9 @@ t.test('the scheduler killed (SIGKILL) mid-capture and started again: no gap, no
   await first;
   // What the dead run left: its open segment, unless it closed that in the last instant.
   const left = (await listDir(dir)).filter((n) => n.startsWith('.etcd-agent-delta-'));
-  const killedAt = (await captureState(dir))!.coveredRevision;
+  // The next run resumes after the last segment closed on disk: one may have closed in the instant before the kill,
+  // after the state file last said how far it covered.
+  const killedAt = Math.max((await captureState(dir))!.coveredRevision, ...(await segmentsIn(dir)).map((s) => s.lastRevision));
   const second = spawnCapture(etcd, dir);
   t.teardown(() => void second.kill('SIGKILL'));
   await waitFor('the capture to move past the kill', async () => ((await captureState(dir))!.coveredRevision > killedAt + 20 ? true : undefined));
