@@ -13,6 +13,8 @@ const zstdAsync = promisify(zstdCompress);
 // Blocks compressed on their own: large enough for the codec's window, small enough to keep memory flat.
 const ZSTD_BLOCK_BYTES = 1 << 20;
 const GZIP_BLOCK_BYTES = 1 << 20;
+// zlib's output buffer per call: a compressed 1 MiB block (about 250-300 KiB of Kubernetes data) fills one or two.
+const CHUNK_BYTES = 256 * 1024;
 
 // The option's parts (parse, describe, extension), where config normalisation takes them from without loading zlib.
 export { DEFAULT_COMPRESSION, describeCompression, parseCompression, tarExtension, type Compression } from './compression-spec.ts';
@@ -20,13 +22,16 @@ export { DEFAULT_COMPRESSION, describeCompression, parseCompression, tarExtensio
 // A stream that compresses with the codec on every core; `none` passes bytes through. Its output is a sequence
 // of complete frames (zstd, each with its checksum) or members (gzip), so two outputs concatenated are one valid file.
 export const compressor = (c: Compression): Duplex => {
-  // One block more than there are cores keeps every core busy while the oldest block is written out.
-  const parallel = Math.max(1, availableParallelism()) + 1;
+  // Two blocks per core: every core stays busy while blocks queue for the pool and the oldest is written out
+  // (measured on 2 cores: gzip:1 of a 261 MiB db in 1.26 s with 4 in flight, 1.40 s with 3, 1.75 s with 2).
+  const parallel = 2 * Math.max(1, availableParallelism());
+  // Each block is compressed into output buffers of CHUNK_BYTES: with zlib's default 16 KiB every block went back
+  // and forth between the pool and the main thread tens of times (gzip:1 of that db took 1.96 s, not 1.40).
   if (c.codec === 'zstd') {
     const params = { [constants.ZSTD_c_compressionLevel]: c.level, [constants.ZSTD_c_checksumFlag]: 1 };
-    return parallelBlocks((block) => zstdAsync(block, { params }), ZSTD_BLOCK_BYTES, parallel);
+    return parallelBlocks((block) => zstdAsync(block, { params, chunkSize: CHUNK_BYTES }), ZSTD_BLOCK_BYTES, parallel);
   }
-  if (c.codec === 'gzip') return parallelBlocks((block) => gzipAsync(block, { level: c.level }), GZIP_BLOCK_BYTES, parallel);
+  if (c.codec === 'gzip') return parallelBlocks((block) => gzipAsync(block, { level: c.level, chunkSize: CHUNK_BYTES }), GZIP_BLOCK_BYTES, parallel);
   return new PassThrough({ highWaterMark: 1 << 20 });
 };
 

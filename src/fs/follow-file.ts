@@ -40,14 +40,21 @@ export const followFile = async function* (growing: string, finished: string, do
     }
     const { ino, dev } = await handle.stat();
     let position = 0;
+    let buffer: Buffer | undefined;
     for (;;) {
       // Read the writer's state before reading: when it was done before a read that finds nothing, nothing more comes.
       const wasDone = writerDone;
-      const buffer = Buffer.allocUnsafe(READ_BYTES);
+      buffer ??= Buffer.allocUnsafe(READ_BYTES);
       const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, position);
       if (bytesRead > 0) {
         position += bytesRead;
-        yield buffer.subarray(0, bytesRead);
+        // A read that caught up with the writer gets a few KiB: it is copied out, so what the reader keeps does not
+        // pin a whole 1 MiB buffer each (32 such reads held 32 MiB); a full read hands its buffer over.
+        if (bytesRead < READ_BYTES / 2) yield Buffer.from(buffer.subarray(0, bytesRead));
+        else {
+          yield buffer.subarray(0, bytesRead);
+          buffer = undefined;
+        }
         continue;
       }
       if (wasDone) break;

@@ -26,6 +26,20 @@ t.test('reads a file while another process writes it, exactly the bytes of the r
   t.equal(read.length, 25 * 70_000);
 });
 
+t.test('reads that caught up with the writer do not each pin a 1 MiB buffer', async (t) => {
+  const dir = await tempDir(t, 'follow-small');
+  const file = join(dir, 'db');
+  const proc = writer(file, 25);
+  const chunks: Buffer[] = [];
+  for await (const chunk of followFile(`${file}.part`, file, proc)) chunks.push(chunk);
+  t.ok(Buffer.concat(chunks).equals(await readFile(file)), 'every byte, in order');
+  const small = chunks.filter((c) => c.length < 512 * 1024);
+  t.ok(small.length >= 10, `the writer's pauses made small reads (${small.length} of ${chunks.length})`);
+  const pinned = small.reduce((sum, c) => sum + c.buffer.byteLength, 0);
+  const read = small.reduce((sum, c) => sum + c.length, 0);
+  t.ok(pinned <= read + small.length * 8192, `small reads hold ${pinned} bytes of buffers for ${read} bytes read`);
+});
+
 t.test('a writer that puts another file under the final name is caught: NotFollowed, never a wrong copy', async (t) => {
   const dir = await tempDir(t, 'follow-other');
   const file = join(dir, 'db');
