@@ -4,6 +4,8 @@ import type { HookTools } from '../juju/hook-tools.ts';
 import type { DeltaUploadStore } from '../store/delta-store.ts';
 import { localDeltaStore } from '../store/local-delta-store.ts';
 import { localStore } from '../store/local-store.ts';
+import { lazyUploadStore } from '../store/lazy-store.ts';
+import { placeOf, urlOf } from '../store/s3-place.ts';
 import type { S3Context } from '../store/s3-context.ts';
 import type { UploadStore } from '../store/snapshot-store.ts';
 import { unitPrefix, type Stores } from '../store/stores.ts';
@@ -26,6 +28,8 @@ const credentialsFor = async (s3: NonNullable<AgentConfig['s3']>, secrets: Pick<
 // on first use). log receives retry notes (never keys).
 export const makeStores = (config: AgentConfig, secrets: Pick<HookTools, 'secretGet'>, unit: string, log?: (message: string) => void): Stores => {
   let context: Promise<S3Context | undefined> | undefined;
+  let read: Promise<{ accessKeyId: string; secretAccessKey: string }> | undefined;
+  const credentials = (s3: NonNullable<AgentConfig['s3']>) => (read ??= credentialsFor(s3, secrets));
   let remote: Promise<UploadStore | undefined> | undefined;
   let remoteDeltas: Promise<DeltaUploadStore | undefined> | undefined;
   // One client for archives and segments, made on first use.
@@ -33,7 +37,7 @@ export const makeStores = (config: AgentConfig, secrets: Pick<HookTools, 'secret
     const s3 = config.s3;
     context ??= s3
       ? // The AWS SDK loads only when an S3 store is used.
-        Promise.all([credentialsFor(s3, secrets), import('../store/s3-store.ts')]).then(([credentials, { s3ContextOf }]) =>
+        Promise.all([credentials(s3), import('../store/s3-store.ts')]).then(([credentials, { s3ContextOf }]) =>
           s3ContextOf({
             ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
             bucket: s3.bucket,
@@ -52,7 +56,17 @@ export const makeStores = (config: AgentConfig, secrets: Pick<HookTools, 'secret
   return {
     local: (dir) => localStore(dir),
     remote: () => {
-      remote ??= s3Context().then(async (c) => (c ? (await import('../store/s3-store.ts')).s3StoreOn(c) : undefined));
+      remote ??= (async () => {
+        const s3 = config.s3;
+        if (!s3) return undefined;
+        // The credentials are read now, so a missing secret is reported before any work; the SDK loads on first use.
+        await credentials(s3);
+        return lazyUploadStore(urlOf(placeOf(s3.bucket, unitPrefix(s3.prefix, unit))), async () => {
+          const [c, { s3StoreOn }] = await Promise.all([s3Context(), import('../store/s3-store.ts')]);
+          if (!c) throw new Error('S3 is not configured');
+          return s3StoreOn(c);
+        });
+      })();
       return remote;
     },
     localDeltas: (dir) => localDeltaStore(dir),

@@ -49,7 +49,14 @@ export const pointFiles = async (
   let unlisted = '';
   try {
     off = await remote?.();
-    if (off) [offBases, offSegments] = await Promise.all([off.snapshots.list(), off.deltas?.listSegments() ?? []]);
+    if (off) {
+      // Both listings are waited for, and the archives' failure is the one told when both fail: the same message
+      // whichever answer comes first.
+      const [listed, segmentsListed] = await Promise.allSettled([off.snapshots.list(), off.deltas?.listSegments() ?? []]);
+      if (listed.status === 'rejected') throw listed.reason;
+      if (segmentsListed.status === 'rejected') throw segmentsListed.reason;
+      [offBases, offSegments] = [listed.value, segmentsListed.value];
+    }
   } catch (error) {
     unlisted = `${off?.snapshots.location ?? 'the off-unit store'} could not be listed (${oneLine(error)})`;
     off = undefined;

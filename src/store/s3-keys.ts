@@ -4,13 +4,10 @@ import { MANIFEST_MAX_BYTES, parseManifest } from '../archive/archive-members.ts
 import type { Manifest } from '../archive/manifest.ts';
 import { parseSnapshotName } from '../archive/snapshot-name.ts';
 import { SIDECAR_SUFFIX } from './snapshot-names.ts';
+import type { S3Place } from './s3-place.ts';
 
-// Where one unit's objects live in a bucket: `<prefix>/<archive name>`.
-export interface S3Place {
-  bucket: string;
-  // Full key prefix without a trailing slash; empty = the bucket's root.
-  prefix: string;
-}
+// The place and its URL, from the module that loads nothing (make-stores names the store before the SDK loads).
+export { placeOf, urlOf, type S3Place } from './s3-place.ts';
 
 // The key of an archive (or anything else named name) under the prefix.
 export const keyOf = (place: S3Place, name: string): string => (place.prefix ? `${place.prefix}/${name}` : name);
@@ -18,9 +15,6 @@ export const keyOf = (place: S3Place, name: string): string => (place.prefix ? `
 // The key of an archive's sha256sum-format sidecar.
 export const sidecarKeyOf = (place: S3Place, name: string): string => keyOf(place, `${name}${SIDECAR_SUFFIX}`);
 
-// s3://bucket/prefix, or s3://bucket/prefix/name for one object.
-export const urlOf = (place: S3Place, name?: string): string =>
-  `s3://${place.bucket}${place.prefix ? `/${place.prefix}` : ''}${name ? `/${name}` : ''}`;
 
 // The archive name a listed key stands for, when it sits directly under the prefix and has the exact pattern.
 export const snapshotNameOfKey = (place: S3Place, key: string): string | undefined => {
