@@ -147,6 +147,7 @@ const benchSize = async (mb: number): Promise<void> => {
         execa('sh', ['-c', `cd ${raw} && ETCDCTL_API=3 ${ETCDCTL} --endpoints=${etcd.endpoint} snapshot save db >/dev/null && tar czf db.tar.gz db && sha256sum db.tar.gz >/dev/null`])));
       const zstd = ['--snapshot-compression', 'zstd'];
       await snapshot('snapshot', []);
+      await snapshot('snapshot-gzip6', ['--snapshot-compression', 'gzip:6']);
       await snapshot('snapshot-zstd', zstd);
       await snapshot('snapshot-none', ['--snapshot-compression', 'none']);
       await snapshot('snapshot-encrypted', [...zstd, '--encryption-recipients', recipient]);
@@ -296,7 +297,7 @@ target('encrypted ≤ 1.2× plain (zstd)', 1.2, (s) => med(`${s}:snapshot-encryp
 target('S3 upload adds ≤ 30 % (zstd)', 1.3, (s) => med(`${s}:snapshot-s3`) / med(`${s}:snapshot-zstd`));
 target('restore ≤ 1.3× raw restore', 1.3, (s) => med(`${s}:restore`) / med(`${s}:raw-restore`));
 target('verify ≤ 1.5× raw restore', 1.5, (s) => med(`${s}:verify`) / med(`${s}:raw-restore`));
-const agentKeys = ['snapshot', 'snapshot-zstd', 'snapshot-none', 'snapshot-encrypted', 'snapshot-s3', 'snapshot-s3-encrypted', 'restore', 'verify', 'list'];
+const agentKeys = ['snapshot', 'snapshot-gzip6', 'snapshot-zstd', 'snapshot-none', 'snapshot-encrypted', 'snapshot-s3', 'snapshot-s3-encrypted', 'restore', 'verify', 'list'];
 target('agent peak RSS ≤ 100 MiB, every command', 100, (s) => Math.max(...agentKeys.map((k) => peak(`${s}:${k}`))), (v) => `${v.toFixed(0)} MiB`);
 lines.push('', ...coldLines());
 lines.push('', '| run | ' + SIZES_MB.map((mb) => `${mb} MiB: time, peak RSS, archive`).join(' | ') + ' |', '|---|' + SIZES_MB.map(() => '---').join('|') + '|');

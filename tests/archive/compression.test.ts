@@ -29,10 +29,10 @@ const compress = (c: Compression, data: Buffer, chunk = 65_536): Promise<Buffer>
 };
 
 t.test('snapshot-compression: codec and level, every refusal naming the option and the value', async (t) => {
-  t.strictSame(parseCompression(''), { codec: 'gzip', level: 6 });
+  t.strictSame(parseCompression(''), { codec: 'gzip', level: 1 });
   t.strictSame(parseCompression('zstd'), { codec: 'zstd', level: 1 });
   t.strictSame(parseCompression(' ZSTD:19 '), { codec: 'zstd', level: 19 });
-  t.strictSame(parseCompression('gzip'), { codec: 'gzip', level: 6 });
+  t.strictSame(parseCompression('gzip'), { codec: 'gzip', level: 1 });
   t.strictSame(parseCompression('gzip:1'), { codec: 'gzip', level: 1 });
   t.strictSame(parseCompression('none'), { codec: 'none', level: 0 });
   const refusals: [string, string][] = [
