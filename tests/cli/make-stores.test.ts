@@ -51,3 +51,26 @@ t.test('with s3-bucket the delta store sits beside the archives, made once', asy
   t.strictSame(await archives?.list(), []);
   t.strictSame((await s3.keys()).sort(), [`etcd-snapshots/etcd/etcd-3/${name}`, `etcd-snapshots/etcd/etcd-3/${name}.sha256`]);
 });
+
+t.test('the archive store is named before S3 is asked anything; a credentials secret that cannot be read fails remote() itself', async (t) => {
+  const down = {
+    endpoint: 'http://127.0.0.1:9',
+    bucket: 'b',
+    region: 'us-east-1',
+    prefix: 'etcd-snapshots',
+    forcePathStyle: true,
+    accessKey: 'AKIAEXAMPLE',
+    secretKey: 'not-a-real-secret',
+    credentialsSecret: '',
+    ca: '',
+    retries: 0,
+    allowUnencrypted: true,
+    allowHttp: false,
+  };
+  const archives = await makeStores(configWith(down), noSecrets, 'etcd/3').remote();
+  t.equal(archives?.location, 's3://b/etcd-snapshots/etcd/etcd-3');
+  await t.rejects(archives?.list() ?? Promise.resolve(), {
+    message: 'listing snapshots in store s3://b/etcd-snapshots/etcd/etcd-3 failed: S3 at http://127.0.0.1:9 did not answer (ECONNREFUSED)',
+  });
+  await t.rejects(makeStores(configWith({ ...down, credentialsSecret: 'secret:d4k2' }), noSecrets, 'etcd/3').remote(), new Error('no secrets here'));
+});
