@@ -8,7 +8,7 @@
 // time, and draws them to docs/bench-rss.svg.
 // BENCH_SIZES_MB=256,1024 and BENCH_RUNS=3 by default; BENCH_ONLY=rss runs only the fills and the RSS-sampled runs
 // (and the chart), BENCH_ONLY=cold only the cold starts, BENCH_ONLY=pitr only point-in-time recovery (capture RSS at
-// 2,000 writes/s, the RPO, a restore to a point against a plain one). Needs Debian's etcd-server, etcd-client and age.
+// 2,000 writes/s, the RPO, a restore to a point against a plain one), BENCH_ONLY=restore only the fills and the restores. Needs Debian's etcd-server, etcd-client and age.
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { startEtcd } from '../tests/support/etcd/server.ts';
 import { installEtcdService, systemctlEnv } from '../tests/support/etcd/service.ts';
 import { startS3 } from '../tests/support/s3/server.ts';
 import { fillEtcd } from './bench/fill-etcd.ts';
+import { watchDowntime } from './bench/downtime.ts';
 import { benchPointInTime } from './bench/point-in-time.ts';
 import { writeFastHookTools } from './bench/hook-tools.ts';
 import { AGENT, measure, median, timed, type Measured } from './bench/measure.ts';
@@ -31,7 +32,7 @@ import type { RssSample } from './bench/rss-sampler.ts';
 const SIZES_MB = (process.env.BENCH_SIZES_MB ?? '256,1024').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = process.env.BENCH_ONLY ?? '';
-if (!['', 'rss', 'cold', 'pitr'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY} is not known: leave it unset for the whole bench, or set BENCH_ONLY=rss for the RSS chart alone, BENCH_ONLY=cold for the cold starts alone, BENCH_ONLY=pitr for point-in-time recovery alone`);
+if (!['', 'rss', 'cold', 'pitr', 'restore'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY} is not known: leave it unset for the whole bench, or set BENCH_ONLY=rss for the RSS chart alone, BENCH_ONLY=cold for the cold starts alone, BENCH_ONLY=pitr for point-in-time recovery alone, BENCH_ONLY=restore for the restores alone`);
 const RSS_EVERY_MS = 50;
 const RSS_CHART = join(import.meta.dirname, '..', 'docs', 'bench-rss.svg');
 const ETCDCTL = '/usr/bin/etcdctl';
@@ -122,62 +123,78 @@ const benchSize = async (mb: number): Promise<void> => {
     const keep = join(work, 'keep');
     await mkdir(keep, { recursive: true });
     // One run each with RSS sampled over time, apart from the timed rounds (the sampling scans /proc).
-    await clearDir(raw);
-    const rawRss = await measure(ETCDCTL, [`--endpoints=${etcd.endpoint}`, 'snapshot', 'save', join(raw, 'db')], { ETCDCTL_API: '3' }, RSS_EVERY_MS);
-    await clearDir(agentDir);
-    const agentRss = await measure(AGENT, ['snapshot', ...flags, '--target', agentDir], env, RSS_EVERY_MS);
-    recordRss(size, agentRss.rss ?? [], rawRss.rss ?? []);
-    say(`${size}: RSS sampled (${agentRss.rss?.length ?? 0} samples of the agent's snapshot, ${rawRss.rss?.length ?? 0} of the raw save)`);
+    if (ONLY !== 'restore') await rssRuns();
     if (ONLY === 'rss') {
       await service.systemctl(['stop', 'bench-etcd']);
       return;
     }
-    const snapshot = async (tag: string, extra: string[]): Promise<Measured & { path: string; bytes: number }> => {
-      await clearDir(agentDir);
-      const run = await measure(AGENT, ['snapshot', ...flags, '--target', agentDir, ...extra], env);
-      const doc = parse(run.stdout) as { snapshot: { path: string; bytes: string } };
-      record(`${size}:${tag}`, tag, run, Number(doc.snapshot.bytes));
-      return { ...run, path: doc.snapshot.path, bytes: Number(doc.snapshot.bytes) };
-    };
-    for (let r = 1; r <= RUNS; r++) {
-      await clearDir(raw);
-      record(`${size}:raw-save`, 'raw etcdctl snapshot save', await measure(ETCDCTL, [`--endpoints=${etcd.endpoint}`, 'snapshot', 'save', join(raw, 'db')], { ETCDCTL_API: '3' }));
-      await clearDir(raw);
-      record(`${size}:runbook`, 'runbook: save, tar czf, sha256sum', await timed(() =>
-        execa('sh', ['-c', `cd ${raw} && ETCDCTL_API=3 ${ETCDCTL} --endpoints=${etcd.endpoint} snapshot save db >/dev/null && tar czf db.tar.gz db && sha256sum db.tar.gz >/dev/null`])));
-      const zstd = ['--snapshot-compression', 'zstd'];
-      await snapshot('snapshot', []);
-      await snapshot('snapshot-gzip6', ['--snapshot-compression', 'gzip:6']);
-      await snapshot('snapshot-zstd', zstd);
-      await snapshot('snapshot-none', ['--snapshot-compression', 'none']);
-      await snapshot('snapshot-encrypted', [...zstd, '--encryption-recipients', recipient]);
-      await snapshot('snapshot-s3', [...zstd, ...s3Flags]);
-      await snapshot('snapshot-s3-encrypted', [...zstd, ...s3Flags, '--encryption-recipients', recipient]);
-      say(`${size}: snapshot round ${r} done`);
-    }
-    // One archive and one raw db to restore from.
-    await clearDir(agentDir);
-    const archive = parse((await measure(AGENT, ['snapshot', ...flags, '--target', keep], env)).stdout) as { snapshot: { path: string } };
-    await execa(ETCDCTL, [`--endpoints=${etcd.endpoint}`, 'snapshot', 'save', join(keep, 'raw.db')], { env: { ETCDCTL_API: '3' } });
-    for (let r = 1; r <= RUNS; r++) {
-      const fresh = `${etcd.dataDir}.bench-fresh`;
-      record(`${size}:raw-restore`, 'raw restore: stop, etcdctl snapshot restore, swap, start, healthy', await timed(async () => {
-        await service.systemctl(['stop', 'bench-etcd']);
-        await execa(ETCDCTL, ['snapshot', 'restore', join(keep, 'raw.db'), '--data-dir', fresh, '--name', etcd.name, '--initial-cluster', `${etcd.name}=${etcd.peerUrl}`,
-          '--initial-advertise-peer-urls', etcd.peerUrl], { env: { ETCDCTL_API: '3' } });
-        await execa('mv', [etcd.dataDir, `${etcd.dataDir}.bench-old`]);
-        await execa('mv', [fresh, etcd.dataDir]);
-        await service.systemctl(['start', 'bench-etcd']);
-        await waitHealthy(etcd.endpoint);
-      }));
-      await dropKeptDirs(etcd.dataDir);
-      record(`${size}:restore`, 'agent restore (skip-backup)', await measure(AGENT, ['restore', ...flags, '--source', archive.snapshot.path, '--skip-backup', '--target', join(work, 'backups')], env));
-      await dropKeptDirs(etcd.dataDir);
-      record(`${size}:verify`, 'agent verify', await measure(AGENT, ['verify', ...flags, '--source', archive.snapshot.path], env));
-      say(`${size}: restore round ${r} done`);
-    }
-    record(`${size}:list`, 'agent list (local and S3)', await measure(AGENT, ['list', ...flags, ...s3Flags], env));
+    if (ONLY !== 'restore') await snapshotRounds();
+    await restoreRounds();
     await service.systemctl(['stop', 'bench-etcd']);
+
+    async function rssRuns(): Promise<void> {
+      await clearDir(raw);
+      const rawRss = await measure(ETCDCTL, [`--endpoints=${etcd.endpoint}`, 'snapshot', 'save', join(raw, 'db')], { ETCDCTL_API: '3' }, RSS_EVERY_MS);
+      await clearDir(agentDir);
+      const agentRss = await measure(AGENT, ['snapshot', ...flags, '--target', agentDir], env, RSS_EVERY_MS);
+      recordRss(size, agentRss.rss ?? [], rawRss.rss ?? []);
+      say(`${size}: RSS sampled (${agentRss.rss?.length ?? 0} samples of the agent's snapshot, ${rawRss.rss?.length ?? 0} of the raw save)`);
+    }
+
+    async function snapshotRounds(): Promise<void> {
+      const snapshot = async (tag: string, extra: string[]): Promise<Measured & { path: string; bytes: number }> => {
+        await clearDir(agentDir);
+        const run = await measure(AGENT, ['snapshot', ...flags, '--target', agentDir, ...extra], env);
+        const doc = parse(run.stdout) as { snapshot: { path: string; bytes: string } };
+        record(`${size}:${tag}`, tag, run, Number(doc.snapshot.bytes));
+        return { ...run, path: doc.snapshot.path, bytes: Number(doc.snapshot.bytes) };
+      };
+      for (let r = 1; r <= RUNS; r++) {
+        await clearDir(raw);
+        record(`${size}:raw-save`, 'raw etcdctl snapshot save', await measure(ETCDCTL, [`--endpoints=${etcd.endpoint}`, 'snapshot', 'save', join(raw, 'db')], { ETCDCTL_API: '3' }));
+        await clearDir(raw);
+        record(`${size}:runbook`, 'runbook: save, tar czf, sha256sum', await timed(() =>
+          execa('sh', ['-c', `cd ${raw} && ETCDCTL_API=3 ${ETCDCTL} --endpoints=${etcd.endpoint} snapshot save db >/dev/null && tar czf db.tar.gz db && sha256sum db.tar.gz >/dev/null`])));
+        const zstd = ['--snapshot-compression', 'zstd'];
+        await snapshot('snapshot', []);
+        await snapshot('snapshot-gzip6', ['--snapshot-compression', 'gzip:6']);
+        await snapshot('snapshot-zstd', zstd);
+        await snapshot('snapshot-none', ['--snapshot-compression', 'none']);
+        await snapshot('snapshot-encrypted', [...zstd, '--encryption-recipients', recipient]);
+        await snapshot('snapshot-s3', [...zstd, ...s3Flags]);
+        await snapshot('snapshot-s3-encrypted', [...zstd, ...s3Flags, '--encryption-recipients', recipient]);
+        say(`${size}: snapshot round ${r} done`);
+      }
+    }
+
+    async function restoreRounds(): Promise<void> {
+      // One archive and one raw db to restore from.
+      await clearDir(agentDir);
+      const archive = parse((await measure(AGENT, ['snapshot', ...flags, '--target', keep], env)).stdout) as { snapshot: { path: string } };
+      await execa(ETCDCTL, [`--endpoints=${etcd.endpoint}`, 'snapshot', 'save', join(keep, 'raw.db')], { env: { ETCDCTL_API: '3' } });
+      for (let r = 1; r <= RUNS; r++) {
+        const fresh = `${etcd.dataDir}.bench-fresh`;
+        let down = watchDowntime(etcd.endpoint);
+        record(`${size}:raw-restore`, 'raw restore: stop, etcdctl snapshot restore, swap, start, healthy', await timed(async () => {
+          await service.systemctl(['stop', 'bench-etcd']);
+          await execa(ETCDCTL, ['snapshot', 'restore', join(keep, 'raw.db'), '--data-dir', fresh, '--name', etcd.name, '--initial-cluster', `${etcd.name}=${etcd.peerUrl}`,
+            '--initial-advertise-peer-urls', etcd.peerUrl], { env: { ETCDCTL_API: '3' } });
+          await execa('mv', [etcd.dataDir, `${etcd.dataDir}.bench-old`]);
+          await execa('mv', [fresh, etcd.dataDir]);
+          await service.systemctl(['start', 'bench-etcd']);
+          await waitHealthy(etcd.endpoint);
+        }));
+        record(`${size}:raw-restore-down`, 'raw restore: etcd without a healthy answer (longest gap)', await down.stop());
+        await dropKeptDirs(etcd.dataDir);
+        down = watchDowntime(etcd.endpoint);
+        record(`${size}:restore`, 'agent restore (skip-backup)', await measure(AGENT, ['restore', ...flags, '--source', archive.snapshot.path, '--skip-backup', '--target', join(work, 'backups')], env));
+        record(`${size}:restore-down`, 'agent restore: etcd without a healthy answer (longest gap)', await down.stop());
+        await dropKeptDirs(etcd.dataDir);
+        record(`${size}:verify`, 'agent verify', await measure(AGENT, ['verify', ...flags, '--source', archive.snapshot.path], env));
+        say(`${size}: restore round ${r} done`);
+      }
+      record(`${size}:list`, 'agent list (local and S3)', await measure(AGENT, ['list', ...flags, ...s3Flags], env));
+    }
   } finally {
     await s3.stop();
     await etcd.cleanup();
@@ -271,9 +288,11 @@ if (ONLY === 'cold') {
 }
 for (const mb of SIZES_MB) await benchSize(mb);
 
-await mkdir(dirname(RSS_CHART), { recursive: true });
-await writeFile(RSS_CHART, await renderRssChart(rssSeries, `RSS during one snapshot, sampled every ${RSS_EVERY_MS} ms`));
-say(`RSS chart written to ${RSS_CHART}`);
+if (ONLY !== 'restore') {
+  await mkdir(dirname(RSS_CHART), { recursive: true });
+  await writeFile(RSS_CHART, await renderRssChart(rssSeries, `RSS during one snapshot, sampled every ${RSS_EVERY_MS} ms`));
+  say(`RSS chart written to ${RSS_CHART}`);
+}
 const rssLines = ['| RSS during one snapshot | ' + rssPeaks.map((p) => p.size).join(' | ') + ' |', '|---|' + rssPeaks.map(() => '---').join('|') + '|',
   `| agent (Node) peak | ${rssPeaks.map((p) => `${p.agent.toFixed(0)} MiB`).join(' | ')} |`,
   `| etcdctl run by the agent, peak | ${rssPeaks.map((p) => `${p.etcdctl.toFixed(0)} MiB`).join(' | ')} |`,
@@ -291,29 +310,46 @@ const target = (label: string, limit: number, value: (size: string) => number, f
   const values = SIZES_MB.map((mb) => value(`${mb} MiB`));
   lines.push(`| ${label} | ${values.map(format).join(' | ')} | ${verdict(values.every((v) => v <= limit))} |`);
 };
+const restoreTargets = (): void => {
+  target('restore ≤ 1.3× raw restore', 1.3, (s) => med(`${s}:restore`) / med(`${s}:raw-restore`));
+  target('verify ≤ 1.5× raw restore', 1.5, (s) => med(`${s}:verify`) / med(`${s}:raw-restore`));
+  const downs = SIZES_MB.map((mb) => `${med(`${mb} MiB:restore-down`).toFixed(2)} s vs ${med(`${mb} MiB:raw-restore-down`).toFixed(2)} s`);
+  lines.push(`| etcd without a healthy answer during a restore: agent vs raw (not a target) | ${downs.join(' | ')} | |`);
+};
+// Every run's median time, peak RSS and archive size.
+const runTable = (): string[] => {
+  const out = ['| run | ' + SIZES_MB.map((mb) => `${mb} MiB: time, peak RSS, archive`).join(' | ') + ' |', '|---|' + SIZES_MB.map(() => '---').join('|') + '|'];
+  const seen = new Set<string>();
+  for (const [k, row] of rows) {
+    const tag = k.slice(k.indexOf(':') + 1);
+    if (k.startsWith('cold:') || seen.has(tag)) continue;
+    seen.add(tag);
+    const cells = SIZES_MB.map((mb) => {
+      const r = rows.get(`${mb} MiB:${tag}`);
+      if (!r) return '';
+      const rss = r.peakMiB.length ? `, ${Math.max(...r.peakMiB).toFixed(0)} MiB` : '';
+      return `${median(r.seconds).toFixed(2)} s${rss}${r.bytes ? `, ${(r.bytes / 2 ** 20).toFixed(1)} MiB` : ''}`;
+    });
+    out.push(`| ${row.what} | ${cells.join(' | ')} |`);
+  }
+  return out;
+};
+if (ONLY === 'restore') {
+  restoreTargets();
+  target('agent peak RSS ≤ 100 MiB (restore, verify)', 100, (s) => Math.max(peak(`${s}:restore`), peak(`${s}:verify`)), (v) => `${v.toFixed(0)} MiB`);
+  console.log([...lines, '', ...runTable()].join('\n'));
+  process.exit(0);
+}
 target('snapshot (default: gzip) ≤ 1.5× raw save', 1.5, (s) => med(`${s}:snapshot`) / med(`${s}:raw-save`));
+target('snapshot with gzip:6 (the default before) ≤ 1.5× raw save', 1.5, (s) => med(`${s}:snapshot-gzip6`) / med(`${s}:raw-save`));
 target('snapshot (zstd) ≤ 1.5× raw save', 1.5, (s) => med(`${s}:snapshot-zstd`) / med(`${s}:raw-save`));
 target('encrypted ≤ 1.2× plain (zstd)', 1.2, (s) => med(`${s}:snapshot-encrypted`) / med(`${s}:snapshot-zstd`));
 target('S3 upload adds ≤ 30 % (zstd)', 1.3, (s) => med(`${s}:snapshot-s3`) / med(`${s}:snapshot-zstd`));
-target('restore ≤ 1.3× raw restore', 1.3, (s) => med(`${s}:restore`) / med(`${s}:raw-restore`));
-target('verify ≤ 1.5× raw restore', 1.5, (s) => med(`${s}:verify`) / med(`${s}:raw-restore`));
+restoreTargets();
 const agentKeys = ['snapshot', 'snapshot-gzip6', 'snapshot-zstd', 'snapshot-none', 'snapshot-encrypted', 'snapshot-s3', 'snapshot-s3-encrypted', 'restore', 'verify', 'list'];
 target('agent peak RSS ≤ 100 MiB, every command', 100, (s) => Math.max(...agentKeys.map((k) => peak(`${s}:${k}`))), (v) => `${v.toFixed(0)} MiB`);
 lines.push('', ...coldLines());
-lines.push('', '| run | ' + SIZES_MB.map((mb) => `${mb} MiB: time, peak RSS, archive`).join(' | ') + ' |', '|---|' + SIZES_MB.map(() => '---').join('|') + '|');
-const seen = new Set<string>();
-for (const [k, row] of rows) {
-  const tag = k.slice(k.indexOf(':') + 1);
-  if (k.startsWith('cold:') || seen.has(tag)) continue;
-  seen.add(tag);
-  const cells = SIZES_MB.map((mb) => {
-    const r = rows.get(`${mb} MiB:${tag}`);
-    if (!r) return '';
-    const rss = r.peakMiB.length ? `, ${Math.max(...r.peakMiB).toFixed(0)} MiB` : '';
-    return `${median(r.seconds).toFixed(2)} s${rss}${r.bytes ? `, ${(r.bytes / 2 ** 20).toFixed(1)} MiB` : ''}`;
-  });
-  lines.push(`| ${row.what} | ${cells.join(' | ')} |`);
-}
+lines.push('', ...runTable());
 lines.push('', `Ratios: ${SIZES_MB.map((mb) => `${mb} MiB snapshot/raw ${ratio(med(`${mb} MiB:snapshot`), med(`${mb} MiB:raw-save`))}, runbook/raw ${ratio(med(`${mb} MiB:runbook`), med(`${mb} MiB:raw-save`))}`).join('; ')}`);
 lines.push('', ...rssLines);
 lines.push('', ...(await benchPitr()));
