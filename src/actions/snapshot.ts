@@ -39,8 +39,8 @@ export const snapshotAction: ActionDefinition = {
       'snapshot.etcd-version': outcome.manifest.etcdVersion,
       'snapshot.revision': String(outcome.status.revision),
       'snapshot.total-keys': String(outcome.status.totalKey),
-      'snapshot.compression': // Archives of versions before the manifest recorded it were gzip -6.
-      outcome.manifest.compression ?? 'gzip:6',
+      // Archives of versions before the manifest recorded it were gzip -6.
+      'snapshot.compression': outcome.manifest.compression ?? 'gzip:6',
       'snapshot.hash': String(outcome.status.hash),
       'snapshot.created': outcome.manifest.created,
       'snapshot.cluster-id': outcome.manifest.clusterId,

@@ -5,7 +5,12 @@ import type { UploadStore } from './snapshot-store.ts';
 // compresses its db without it in memory, and a failure to make the store surfaces from that call.
 export const lazyUploadStore = (location: string, make: () => Promise<UploadStore>): UploadStore => {
   let made: Promise<UploadStore> | undefined;
-  const store = (): Promise<UploadStore> => (made ??= make());
+  // A failure to make it (a CA file not readable yet) is not kept: the next call tries again.
+  const store = (): Promise<UploadStore> =>
+    (made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    }));
   return {
     location,
     list: async (options) => (await store()).list(options),
