@@ -5,6 +5,7 @@ import type { DeltaUploadStore } from '../store/delta-store.ts';
 import { localDeltaStore } from '../store/local-delta-store.ts';
 import { localStore } from '../store/local-store.ts';
 import { lazyUploadStore } from '../store/lazy-store.ts';
+import { madeOnce } from '../store/made-once.ts';
 import { placeOf, urlOf } from '../store/s3-place.ts';
 import type { S3Context } from '../store/s3-context.ts';
 import type { UploadStore } from '../store/snapshot-store.ts';
@@ -25,54 +26,33 @@ const credentialsFor = async (s3: NonNullable<AgentConfig['s3']>, secrets: Pick<
 };
 
 // The stores of one unit from its config: local directories, and S3 when s3-bucket is set (credentials read once,
-// on first use). log receives retry notes (never keys).
+// on first use; what could not be made is made again on the next use). log receives retry notes (never keys).
 export const makeStores = (config: AgentConfig, secrets: Pick<HookTools, 'secretGet'>, unit: string, log?: (message: string) => void): Stores => {
-  let context: Promise<S3Context | undefined> | undefined;
-  let read: Promise<{ accessKeyId: string; secretAccessKey: string }> | undefined;
-  const credentials = (s3: NonNullable<AgentConfig['s3']>) => (read ??= credentialsFor(s3, secrets));
-  let remote: Promise<UploadStore | undefined> | undefined;
-  let remoteDeltas: Promise<DeltaUploadStore | undefined> | undefined;
-  // One client for archives and segments, made on first use.
-  const s3Context = (): Promise<S3Context | undefined> => {
-    const s3 = config.s3;
-    context ??= s3
-      ? // The AWS SDK loads only when an S3 store is used.
-        Promise.all([credentials(s3), import('../store/s3-store.ts')]).then(([credentials, { s3ContextOf }]) =>
-          s3ContextOf({
-            ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
-            bucket: s3.bucket,
-            region: s3.region,
-            prefix: unitPrefix(s3.prefix, unit),
-            forcePathStyle: s3.forcePathStyle,
-            ...(s3.ca ? { caFile: s3.ca } : {}),
-            credentials,
-            retries: s3.retries,
-            ...(log ? { log } : {}),
-          }),
-        )
-      : Promise.resolve(undefined);
-    return context;
-  };
-  return {
-    local: (dir) => localStore(dir),
-    remote: () => {
-      remote ??= (async () => {
-        const s3 = config.s3;
-        if (!s3) return undefined;
-        // The credentials are read now, so a missing secret is reported before any work; the SDK loads on first use.
-        await credentials(s3);
-        return lazyUploadStore(urlOf(placeOf(s3.bucket, unitPrefix(s3.prefix, unit))), async () => {
-          const [c, { s3StoreOn }] = await Promise.all([s3Context(), import('../store/s3-store.ts')]);
-          if (!c) throw new Error('S3 is not configured');
-          return s3StoreOn(c);
-        });
-      })();
-      return remote;
-    },
-    localDeltas: (dir) => localDeltaStore(dir),
-    remoteDeltas: () => {
-      remoteDeltas ??= s3Context().then(async (c) => (c ? (await import('../store/s3-delta-store.ts')).s3DeltaStore(c) : undefined));
-      return remoteDeltas;
-    },
-  };
+  const local = { local: (dir: string) => localStore(dir), localDeltas: (dir: string) => localDeltaStore(dir) };
+  const s3 = config.s3;
+  if (!s3) return { ...local, remote: () => Promise.resolve(undefined), remoteDeltas: () => Promise.resolve(undefined) };
+  const prefix = unitPrefix(s3.prefix, unit);
+  const credentials = madeOnce(() => credentialsFor(s3, secrets));
+  // One client for archives and segments, made on first use: the AWS SDK loads only then.
+  const context = madeOnce(async (): Promise<S3Context> => {
+    const [read, { s3ContextOf }] = await Promise.all([credentials(), import('../store/s3-store.ts')]);
+    return s3ContextOf({
+      ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
+      bucket: s3.bucket,
+      region: s3.region,
+      prefix,
+      forcePathStyle: s3.forcePathStyle,
+      ...(s3.ca ? { caFile: s3.ca } : {}),
+      credentials: read,
+      retries: s3.retries,
+      ...(log ? { log } : {}),
+    });
+  });
+  // The credentials are read when the store is asked for, so a missing secret is reported before any work.
+  const remote = madeOnce(async (): Promise<UploadStore> => {
+    await credentials();
+    return lazyUploadStore(urlOf(placeOf(s3.bucket, prefix)), async () => (await import('../store/s3-store.ts')).s3StoreOn(await context()));
+  });
+  const remoteDeltas = madeOnce(async (): Promise<DeltaUploadStore> => (await import('../store/s3-delta-store.ts')).s3DeltaStore(await context()));
+  return { ...local, remote, remoteDeltas };
 };

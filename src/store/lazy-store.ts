@@ -1,16 +1,12 @@
+import { madeOnce } from './made-once.ts';
 import type { UploadStore } from './snapshot-store.ts';
 
 // An upload store whose implementation is made on its first call: the S3 store's location is known from the config,
 // while the AWS SDK behind it (about 20 MiB resident) loads only when S3 is first asked, so a snapshot streams and
-// compresses its db without it in memory, and a failure to make the store surfaces from that call.
+// compresses its db without it in memory, and a failure to make the store surfaces from that call (and is tried
+// again on the next).
 export const lazyUploadStore = (location: string, make: () => Promise<UploadStore>): UploadStore => {
-  let made: Promise<UploadStore> | undefined;
-  // A failure to make it (a CA file not readable yet) is not kept: the next call tries again.
-  const store = (): Promise<UploadStore> =>
-    (made ??= make().catch((error: unknown) => {
-      made = undefined;
-      throw error;
-    }));
+  const store = madeOnce(make);
   return {
     location,
     list: async (options) => (await store()).list(options),

@@ -75,4 +75,11 @@ t.test('the archive store is named before S3 is asked anything; a credentials se
     message: 'listing snapshots in store s3://b/etcd-snapshots/etcd/etcd-3 failed: S3 at http://127.0.0.1:9 did not answer (ECONNREFUSED)',
   });
   await t.rejects(makeStores(configWith({ ...down, credentialsSecret: 'secret:d4k2' }), noSecrets, 'etcd/3').remote(), new Error('no secrets here'));
+  // The scheduler makes its stores once: a secret not readable at first is read again on the next use.
+  let reads = 0;
+  const later = { secretGet: async () => (++reads === 1 ? Promise.reject(new Error('secret not granted yet')) : { 'access-key': 'AKIAEXAMPLE', 'secret-key': 'x' }) };
+  const stores = makeStores(configWith({ ...down, credentialsSecret: 'secret:d4k2' }), later, 'etcd/3');
+  await t.rejects(stores.remote(), new Error('secret not granted yet'));
+  t.equal((await stores.remote())?.location, 's3://b/etcd-snapshots/etcd/etcd-3');
+  t.equal(reads, 2);
 });
