@@ -18,8 +18,8 @@ const MIB = 1024 * 1024;
 
 // The smallest part S3 accepts (every part but the last).
 export const MIN_PART_SIZE = 5 * MIB;
-// Parts of S3's minimum size: lib-storage holds about twice (queue + 1) parts while it uploads (measured: a 60 MiB
-// archive peaked the agent at 160 MiB with 5 MiB parts, 181 MiB with 8), and 10,000 parts still reach 48 GiB.
+// Parts of S3's minimum size: an upload holds UPLOAD_QUEUE + 1 of them (s3-upload.ts), and 10,000 parts still
+// reach 48 GiB.
 const DEFAULT_PART_BYTES = MIN_PART_SIZE;
 
 // How to reach one unit's objects in a bucket.

@@ -1,14 +1,22 @@
 import { createHash } from 'node:crypto';
 import { addAbortListener } from 'node:events';
-import { Readable } from 'node:stream';
-import { AbortMultipartUploadCommand } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+} from '@aws-sdk/client-s3';
+import { reserveBuffers } from '../system/buffer-governor.ts';
 import { underSignal } from './s3-client.ts';
 import { logSafely, type S3Context } from './s3-context.ts';
 import { describeS3Error } from './s3-errors.ts';
 import { contentTypeOf } from './s3-keys.ts';
 
-// Parts uploaded at once; memory held is about (UPLOAD_QUEUE + 1) * partSizeBytes.
+// Parts sent at once. One more part buffer fills while they are sent: an upload holds (UPLOAD_QUEUE + 1) part
+// buffers, reused from part to part, whatever the archive's size.
 export const UPLOAD_QUEUE = 2;
 
 // The archive stream itself failed (not S3): never retried, reported as a read failure.
@@ -33,8 +41,111 @@ const abortMultipart = async (context: S3Context, key: string, uploadId: string)
   }
 };
 
-// One attempt: streams head then rest to key (multipart above partSizeBytes, one PUT below), hashing
-// on the way; a failed multipart upload is aborted. Takes the stream once; an abort destroys it.
+// head, then every chunk of rest, as Buffers; a failure of rest is a SourceError.
+async function* bytesOf(head: readonly Buffer[], rest: Readable, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  yield* head;
+  try {
+    for await (const chunk of rest) yield toBuffer(chunk);
+  } catch (error) {
+    throw new SourceError(signal?.aborted ? 'aborted' : error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+// The multipart upload of one object: parts sent UPLOAD_QUEUE at a time from a fixed set of buffers. A buffer goes
+// back to the set when its part's request has finished, so the next part is copied into bytes S3 already has.
+class Multipart {
+  private readonly free: Buffer[] = [];
+  private made = 0;
+  // The buffers are held on purpose: the buffer governor does not count them as garbage to collect.
+  private readonly reservations = new DisposableStack();
+  private readonly sending = new Set<Promise<void>>();
+  private readonly parts: CompletedPart[] = [];
+  private created: Promise<string> | undefined;
+  private uploadId: string | undefined;
+  // The first part's failure: it ends the upload.
+  failure: { error: unknown } | undefined;
+
+  private readonly context: S3Context;
+  private readonly key: string;
+  private readonly metadata: Record<string, string>;
+
+  constructor(context: S3Context, key: string, metadata: Record<string, string>) {
+    this.context = context;
+    this.key = key;
+    this.metadata = metadata;
+  }
+
+  // A part buffer to fill: a free one, a new one while fewer than UPLOAD_QUEUE + 1 exist, or the next one freed.
+  async buffer(): Promise<Buffer> {
+    while (this.free.length === 0 && this.made > UPLOAD_QUEUE) await Promise.race(this.sending);
+    const reused = this.free.pop();
+    if (reused) return reused;
+    this.made += 1;
+    this.reservations.use(reserveBuffers(this.context.partSizeBytes));
+    return Buffer.allocUnsafe(this.context.partSizeBytes);
+  }
+
+  // Once the upload has ended: the buffers are garbage again.
+  [Symbol.dispose](): void {
+    this.reservations.dispose();
+  }
+
+  // Starts sending the first length bytes of buffer as part number; the buffer is the upload's until that ends.
+  send(buffer: Buffer, length: number, number: number): void {
+    const sent: Promise<void> = this.sendPart(buffer.subarray(0, length), number)
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => {
+        this.sending.delete(sent);
+        this.free.push(buffer);
+      });
+    this.sending.add(sent);
+  }
+
+  private async sendPart(body: Buffer, number: number): Promise<void> {
+    const uploadId = await (this.created ??= this.create());
+    const { ETag } = await this.context.client.send(
+      new UploadPartCommand({ Bucket: this.context.place.bucket, Key: this.key, UploadId: uploadId, PartNumber: number, Body: body, ContentLength: body.length }),
+    );
+    if (!ETag) throw new Error(`S3 answered part ${number} of s3://${this.context.place.bucket}/${this.key} without an ETag`);
+    this.parts.push({ PartNumber: number, ETag });
+  }
+
+  private async create(): Promise<string> {
+    const { UploadId } = await this.context.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.context.place.bucket, Key: this.key, Metadata: this.metadata, ContentType: contentTypeOf(this.key) }),
+    );
+    if (!UploadId) throw new Error(`S3 started a multipart upload of s3://${this.context.place.bucket}/${this.key} without an upload id`);
+    this.uploadId = UploadId;
+    return UploadId;
+  }
+
+  // Waits for every part sent, then completes the upload (the first part's failure is thrown instead).
+  async complete(): Promise<void> {
+    await this.settled();
+    if (this.failure) throw this.failure.error;
+    const uploadId = await this.created!;
+    const parts = [...this.parts].sort((a, b) => a.PartNumber! - b.PartNumber!);
+    await this.context.client.send(
+      new CompleteMultipartUploadCommand({ Bucket: this.context.place.bucket, Key: this.key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+    );
+  }
+
+  // After a failure: waits for the parts still being sent, then tells S3 to drop them all.
+  async abort(): Promise<void> {
+    await this.settled();
+    await this.created?.catch(() => undefined);
+    if (this.uploadId) await abortMultipart(this.context, this.key, this.uploadId);
+  }
+
+  private async settled(): Promise<void> {
+    while (this.sending.size > 0) await Promise.allSettled([...this.sending]);
+  }
+}
+
+// One attempt: streams head then rest to key (multipart above partSizeBytes, one PUT up to it), hashing on the
+// way; a failed multipart upload is aborted. Takes the stream once; an abort destroys it.
 export const uploadOnce = async (
   context: S3Context,
   key: string,
@@ -45,37 +156,46 @@ export const uploadOnce = async (
 ): Promise<Uploaded> => {
   const hash = createHash('sha256');
   let bytes = 0;
-  const count = (chunk: Buffer): Buffer => {
-    hash.update(chunk);
-    bytes += chunk.length;
-    return chunk;
-  };
-  const feed = async function* (): AsyncGenerator<Buffer> {
-    for (const chunk of head) yield count(chunk);
-    try {
-      for await (const chunk of rest) yield count(toBuffer(chunk));
-    } catch (error) {
-      throw new SourceError(signal?.aborted ? 'aborted' : error instanceof Error ? error.message : String(error), { cause: error });
-    }
-  };
-  const body = Readable.from(feed(), { objectMode: false });
-  const upload = new Upload({
-    client: context.client,
-    params: { Bucket: context.place.bucket, Key: key, Body: body, Metadata: metadata, ContentType: contentTypeOf(key) },
-    queueSize: UPLOAD_QUEUE,
-    partSize: context.partSizeBytes,
-    leavePartsOnError: true,
-  });
+  const size = context.partSizeBytes;
+  using upload = new Multipart(context, key, metadata);
   const onAbort = signal ? addAbortListener(signal, () => rest.destroy(signal.reason as Error)) : undefined;
+  let multipart = false;
   try {
-    await underSignal(signal, () => upload.done());
+    await underSignal(signal, async () => {
+      let buffer = await upload.buffer();
+      let filled = 0;
+      let parts = 0;
+      for await (const chunk of bytesOf(head, rest, signal)) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        for (let offset = 0; offset < chunk.length; ) {
+          // A full buffer is sent once more bytes follow it: an archive of exactly one part goes up in one PUT.
+          if (filled === size) {
+            multipart = true;
+            upload.send(buffer, filled, ++parts);
+            buffer = await upload.buffer();
+            filled = 0;
+          }
+          if (upload.failure) throw upload.failure.error;
+          const copied = chunk.copy(buffer, filled, offset, offset + Math.min(size - filled, chunk.length - offset));
+          filled += copied;
+          offset += copied;
+        }
+      }
+      if (!multipart) {
+        const body = buffer.subarray(0, filled);
+        await context.client.send(new PutObjectCommand({ Bucket: context.place.bucket, Key: key, Body: body, ContentLength: filled, Metadata: metadata, ContentType: contentTypeOf(key) }));
+        return;
+      }
+      upload.send(buffer, filled, parts + 1);
+      await upload.complete();
+    });
     return { sha256: hash.digest('hex'), bytes };
   } catch (error) {
-    if (upload.uploadId) await abortMultipart(context, key, upload.uploadId);
+    if (multipart) await upload.abort();
     throw error;
   } finally {
     onAbort?.[Symbol.dispose]();
     rest.destroy();
-    body.destroy();
   }
 };

@@ -27,6 +27,24 @@ const collector = (): Gc | undefined => {
 
 let active = 0;
 let timer: NodeJS.Timeout | undefined;
+// Buffer memory held on purpose for a while (an upload's part buffers, reused from part to part): not garbage, so
+// not counted against LIMIT.
+let reserved = 0;
+
+// Says that bytes of Buffers stay held until the returned handle is disposed.
+export const reserveBuffers = (bytes: number): Disposable => {
+  reserved += bytes;
+  let held = true;
+  return {
+    [Symbol.dispose]: () => {
+      if (held) reserved -= bytes;
+      held = false;
+    },
+  };
+};
+
+// Buffer memory beyond what is reserved: what a collection could free.
+const loose = (): number => process.memoryUsage().arrayBuffers - reserved;
 
 // Runs work with the governor on (calls may nest); without a collector it just runs work.
 export const governBuffers = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -34,12 +52,12 @@ export const governBuffers = async <T>(work: () => Promise<T>): Promise<T> => {
   if (collect && active++ === 0) {
     let lastMajor = 0;
     timer = setInterval(() => {
-      if (process.memoryUsage().arrayBuffers <= LIMIT) return;
+      if (loose() <= LIMIT) return;
       collect({ type: 'minor' });
       // Buffers that outlived two minor collections (a part waiting for S3, a block waiting for the pool) sit in
       // the old generation, which only a major collection frees; V8 starts one late, when external memory has
       // grown by 64 MiB. With a heap of about 20 MiB one takes a few milliseconds.
-      if (process.memoryUsage().arrayBuffers > LIMIT && Date.now() - lastMajor >= MAJOR_EVERY_MS) {
+      if (loose() > LIMIT && Date.now() - lastMajor >= MAJOR_EVERY_MS) {
         collect({ type: 'major' });
         lastMajor = Date.now();
       }

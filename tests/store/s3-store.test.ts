@@ -151,6 +151,20 @@ t.test('a 27 MiB stream goes up in six 5 MiB parts and comes back byte for byte'
   t.same(await keysOf(s3, store, true), [], 'the multipart upload was completed');
 });
 
+t.test('part boundaries: up to one part is one PUT; exactly two parts are two UploadParts; an empty archive is an empty object', async (t) => {
+  const store = storeOn(s3, { partSizeBytes: 5 * MIB });
+  for (const [i, bytes, parts] of [[0, 0, 0], [1, 5 * MIB, 0], [2, 5 * MIB + 4, 2], [3, 10 * MIB, 2]] as const) {
+    const name = `etcd-snapshot-2024-06-01-10.00.0${i}.tar.gz`;
+    const expected = await sha256Of(generated(bytes));
+    const saved = await store.save(name, generated(bytes), { sha256: expected.sha256 });
+    t.strictSame({ bytes: saved.bytes, sha256: saved.sha256 }, expected, `${bytes} bytes: sent as generated`);
+    const uploadParts = s3.requests.filter((r) => r.startsWith('PUT') && r.includes('partNumber=') && r.includes(name));
+    t.equal(uploadParts.length, parts, `${bytes} bytes: ${parts} UploadPart requests`);
+    t.strictSame(await sha256Of(await store.fetch(name)), expected, `${bytes} bytes: fetched back byte for byte`);
+  }
+  t.strictSame(await keysOf(s3, store, true), [], 'no multipart upload left open');
+});
+
 t.test('list: only this unit\'s archives by exact name, described from metadata or the sidecar', async (t) => {
   const store = storeOn(s3);
   const prefix = store.location.slice(`s3://${BUCKET}/`.length);
