@@ -8,7 +8,8 @@
 // time, and draws them to docs/bench-rss.svg.
 // BENCH_SIZES_MB=256,1024 and BENCH_RUNS=3 by default; BENCH_ONLY=rss runs only the fills and the RSS-sampled runs
 // (and the chart), BENCH_ONLY=cold only the cold starts, BENCH_ONLY=pitr only point-in-time recovery (capture RSS at
-// 2,000 writes/s, the RPO, a restore to a point against a plain one), BENCH_ONLY=restore only the fills and the restores. Needs Debian's etcd-server, etcd-client and age.
+// 2,000 writes/s, the RPO, a restore to a point against a plain one), BENCH_ONLY=restore only the fills and the restores,
+// BENCH_ONLY=snapshot only the fills and the snapshot rounds. Needs Debian's etcd-server, etcd-client and age.
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -32,7 +33,7 @@ import type { RssSample } from './bench/rss-sampler.ts';
 const SIZES_MB = (process.env.BENCH_SIZES_MB ?? '256,1024').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const ONLY = process.env.BENCH_ONLY ?? '';
-if (!['', 'rss', 'cold', 'pitr', 'restore'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY} is not known: leave it unset for the whole bench, or set BENCH_ONLY=rss for the RSS chart alone, BENCH_ONLY=cold for the cold starts alone, BENCH_ONLY=pitr for point-in-time recovery alone, BENCH_ONLY=restore for the restores alone`);
+if (!['', 'rss', 'cold', 'pitr', 'restore', 'snapshot'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY} is not known: leave it unset for the whole bench, or set BENCH_ONLY=rss for the RSS chart alone, BENCH_ONLY=cold for the cold starts alone, BENCH_ONLY=pitr for point-in-time recovery alone, BENCH_ONLY=restore for the restores alone, BENCH_ONLY=snapshot for the snapshots alone`);
 const RSS_EVERY_MS = 50;
 const RSS_CHART = join(import.meta.dirname, '..', 'docs', 'bench-rss.svg');
 const ETCDCTL = '/usr/bin/etcdctl';
@@ -123,13 +124,13 @@ const benchSize = async (mb: number): Promise<void> => {
     const keep = join(work, 'keep');
     await mkdir(keep, { recursive: true });
     // One run each with RSS sampled over time, apart from the timed rounds (the sampling scans /proc).
-    if (ONLY !== 'restore') await rssRuns();
+    if (ONLY === '' || ONLY === 'rss') await rssRuns();
     if (ONLY === 'rss') {
       await service.systemctl(['stop', 'bench-etcd']);
       return;
     }
     if (ONLY !== 'restore') await snapshotRounds();
-    await restoreRounds();
+    if (ONLY !== 'snapshot') await restoreRounds();
     await service.systemctl(['stop', 'bench-etcd']);
 
     async function rssRuns(): Promise<void> {
@@ -288,7 +289,7 @@ if (ONLY === 'cold') {
 }
 for (const mb of SIZES_MB) await benchSize(mb);
 
-if (ONLY !== 'restore') {
+if (ONLY === '' || ONLY === 'rss') {
   await mkdir(dirname(RSS_CHART), { recursive: true });
   await writeFile(RSS_CHART, await renderRssChart(rssSeries, `RSS during one snapshot, sampled every ${RSS_EVERY_MS} ms`));
   say(`RSS chart written to ${RSS_CHART}`);
@@ -345,8 +346,14 @@ target('snapshot with gzip:6 (the default before) ≤ 1.5× raw save', 1.5, (s) 
 target('snapshot (zstd) ≤ 1.5× raw save', 1.5, (s) => med(`${s}:snapshot-zstd`) / med(`${s}:raw-save`));
 target('encrypted ≤ 1.2× plain (zstd)', 1.2, (s) => med(`${s}:snapshot-encrypted`) / med(`${s}:snapshot-zstd`));
 target('S3 upload adds ≤ 30 % (zstd)', 1.3, (s) => med(`${s}:snapshot-s3`) / med(`${s}:snapshot-zstd`));
+const snapshotKeys = ['snapshot', 'snapshot-gzip6', 'snapshot-zstd', 'snapshot-none', 'snapshot-encrypted', 'snapshot-s3', 'snapshot-s3-encrypted'];
+if (ONLY === 'snapshot') {
+  target('agent peak RSS ≤ 100 MiB, every snapshot', 100, (s) => Math.max(...snapshotKeys.map((k) => peak(`${s}:${k}`))), (v) => `${v.toFixed(0)} MiB`);
+  console.log([...lines, '', ...runTable()].join('\n'));
+  process.exit(0);
+}
 restoreTargets();
-const agentKeys = ['snapshot', 'snapshot-gzip6', 'snapshot-zstd', 'snapshot-none', 'snapshot-encrypted', 'snapshot-s3', 'snapshot-s3-encrypted', 'restore', 'verify', 'list'];
+const agentKeys = [...snapshotKeys, 'restore', 'verify', 'list'];
 target('agent peak RSS ≤ 100 MiB, every command', 100, (s) => Math.max(...agentKeys.map((k) => peak(`${s}:${k}`))), (v) => `${v.toFixed(0)} MiB`);
 lines.push('', ...coldLines());
 lines.push('', ...runTable());
