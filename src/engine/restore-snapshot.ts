@@ -18,7 +18,7 @@ import { RUN_TAG } from '../system/process-tag.ts';
 import { isNoSpace, noSpaceError } from '../errors/no-space.ts';
 import { requireSpace, unpackLimitIn, WAL_BYTES } from './free-space.ts';
 import { removeLeftovers } from './leftovers.ts';
-import { MAX_DB_BYTES } from './inspect-snapshot.ts';
+import { MAX_DB_BYTES, SKIP_RESTORE_HASH_CHECK } from './inspect-snapshot.ts';
 import { enterPhase, newJournal, removeJournal, writeJournal, type RestoreJournal } from './restore-journal.ts';
 import { checkRestored, fixCommand, rollBackRestore, type SettleDeps } from './settle-restore.ts';
 import type { StartMeter } from '../progress/progress-meter.ts';
@@ -171,7 +171,7 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
       name: request.memberName,
       peerUrl: request.peerUrl,
       clusterToken: `etcd-restore-${randomUUID()}`,
-      skipHashCheck: snapshot.hashCheck === 'skipped',
+      skipHashCheck: SKIP_RESTORE_HASH_CHECK,
       bumpRevision: bump,
     });
     await matchOwnership(names.fresh, hadData ? request.dataDir : undefined);

@@ -10,7 +10,7 @@ import type { EtcdClient } from '../etcd/etcd-client.ts';
 import { AgentError, oneLine } from '../errors/agent-error.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
-import { inspectSnapshot, MAX_DB_BYTES, type InspectedSnapshot } from './inspect-snapshot.ts';
+import { inspectSnapshot, MAX_DB_BYTES, SKIP_RESTORE_HASH_CHECK, type InspectedSnapshot } from './inspect-snapshot.ts';
 import { requireSpace, unpackLimitIn, WAL_BYTES } from './free-space.ts';
 import { launchThrowawayEtcd, type ThrowawayEtcd } from './throwaway-etcd.ts';
 import { resolveVerifySource } from './verify-source.ts';
@@ -142,7 +142,7 @@ export const verifySnapshot = async (deps: VerifyDeps, request: VerifyRequest): 
     await roomFor(scratch, snapshot.dbPath);
     await deps.progress(`restoring ${source.label} (revision ${snapshot.status.revision}) into ${scratch} and starting a throwaway etcd on loopback`);
     member = await launchThrowawayEtcd(deps, {
-      binary, db: snapshot.dbPath, skipHashCheck: snapshot.hashCheck === 'skipped', scratch, startTimeoutMs: request.startTimeoutMs,
+      binary, db: snapshot.dbPath, skipHashCheck: SKIP_RESTORE_HASH_CHECK, scratch, startTimeoutMs: request.startTimeoutMs,
     });
     await deps.progress(`throwaway etcd answering on ${member.endpoint}; reading it back`);
     await readBack(outcome, member, snapshot, request.requestTimeoutMs);

@@ -5,7 +5,7 @@ import { readSegment } from '../delta/segment-reader.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import { AgentError } from '../errors/agent-error.ts';
 import type { UnpackLimit } from '../archive/unpack-tar.ts';
-import { inspectSnapshot, type InspectedSnapshot } from '../engine/inspect-snapshot.ts';
+import { inspectSnapshot, SKIP_RESTORE_HASH_CHECK, type InspectedSnapshot } from '../engine/inspect-snapshot.ts';
 import { requireSpace, WAL_BYTES } from '../engine/free-space.ts';
 import { checkSegments, type CheckedSegment } from './check-segments.ts';
 import { loadPlan, type PointSources } from './load-plan.ts';
@@ -104,7 +104,7 @@ export const replayToPoint = async (deps: PointDeps, request: PointRequest): Pro
   const member = join(request.scratch, 'replay');
   await mkdir(member, { mode: 0o700 });
   const replayed = await replayIntoMember(deps, {
-    binary: request.binary, db: baseSnapshot.dbPath, skipHashCheck: baseSnapshot.hashCheck === 'skipped', baseRevision: base.revision, target,
+    binary: request.binary, db: baseSnapshot.dbPath, skipHashCheck: SKIP_RESTORE_HASH_CHECK, baseRevision: base.revision, target,
     events: eventsOf(segments, request.identity), scratch: member, saveTo: join(request.scratch, 'replayed.db'),
     startTimeoutMs: request.startTimeoutMs, requestTimeoutMs: request.requestTimeoutMs, replayTimeoutMs: request.replayTimeoutMs,
   });
