@@ -5,7 +5,7 @@ import { runInNewContext } from 'node:vm';
 // makes too few objects for V8 to collect them in time: reading a 1 GiB db would keep hundreds of MiB of dead
 // chunks resident. While streaming work runs, this asks V8 for a minor collection (about a millisecond) whenever
 // more than LIMIT of Buffer memory is held, so the agent's memory stays flat whatever the size of the db.
-const LIMIT = 16 * 2 ** 20;
+const LIMIT = 8 * 2 ** 20;
 const EVERY_MS = 20;
 // A major collection at most this often.
 const MAJOR_EVERY_MS = 200;
