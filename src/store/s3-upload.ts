@@ -60,8 +60,8 @@ class Multipart {
   private readonly reservations = new DisposableStack();
   private readonly sending = new Set<Promise<void>>();
   private readonly parts: CompletedPart[] = [];
+  // The upload id, once the first part asked S3 for one.
   private created: Promise<string> | undefined;
-  private uploadId: string | undefined;
   // The first part's failure: it ends the upload.
   failure: { error: unknown } | undefined;
 
@@ -117,7 +117,6 @@ class Multipart {
       new CreateMultipartUploadCommand({ Bucket: this.context.place.bucket, Key: this.key, Metadata: this.metadata, ContentType: contentTypeOf(this.key) }),
     );
     if (!UploadId) throw new Error(`S3 started a multipart upload of s3://${this.context.place.bucket}/${this.key} without an upload id`);
-    this.uploadId = UploadId;
     return UploadId;
   }
 
@@ -132,11 +131,12 @@ class Multipart {
     );
   }
 
-  // After a failure: waits for the parts still being sent, then tells S3 to drop them all.
+  // After a failure: waits for the parts still being sent, then tells S3 to drop them all (nothing when no part
+  // was sent, or S3 gave no upload id).
   async abort(): Promise<void> {
     await this.settled();
-    await this.created?.catch(() => undefined);
-    if (this.uploadId) await abortMultipart(this.context, this.key, this.uploadId);
+    const uploadId = await this.created?.catch(() => undefined);
+    if (uploadId) await abortMultipart(this.context, this.key, uploadId);
   }
 
   private async settled(): Promise<void> {
@@ -159,7 +159,6 @@ export const uploadOnce = async (
   const size = context.partSizeBytes;
   using upload = new Multipart(context, key, metadata);
   const onAbort = signal ? addAbortListener(signal, () => rest.destroy(signal.reason as Error)) : undefined;
-  let multipart = false;
   try {
     await underSignal(signal, async () => {
       let buffer = await upload.buffer();
@@ -171,7 +170,6 @@ export const uploadOnce = async (
         for (let offset = 0; offset < chunk.length; ) {
           // A full buffer is sent once more bytes follow it: an archive of exactly one part goes up in one PUT.
           if (filled === size) {
-            multipart = true;
             upload.send(buffer, filled, ++parts);
             buffer = await upload.buffer();
             filled = 0;
@@ -182,7 +180,7 @@ export const uploadOnce = async (
           offset += copied;
         }
       }
-      if (!multipart) {
+      if (parts === 0) {
         const body = buffer.subarray(0, filled);
         await context.client.send(new PutObjectCommand({ Bucket: context.place.bucket, Key: key, Body: body, ContentLength: filled, Metadata: metadata, ContentType: contentTypeOf(key) }));
         return;
@@ -192,7 +190,7 @@ export const uploadOnce = async (
     });
     return { sha256: hash.digest('hex'), bytes };
   } catch (error) {
-    if (multipart) await upload.abort();
+    await upload.abort();
     throw error;
   } finally {
     onAbort?.[Symbol.dispose]();
