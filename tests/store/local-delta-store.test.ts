@@ -44,8 +44,10 @@ t.test('lists what the writer closed, beside archives and foreign files, without
   await readSegment(store.pathOf(closed?.name as string), (e) => void events.push(e.revision));
   t.strictSame(events, [101, 102]);
   t.equal(sha256Of(await drain(await store.fetchSegment(closed?.name as string))), closed?.sha256);
+  const ofClosed = async (): Promise<string[]> => (await readdir(dir)).filter((n) => n.startsWith(closed?.name as string)).sort();
+  t.strictSame(await ofClosed(), [closed?.name, `${closed?.name}.sha256`]);
   await store.deleteSegment(closed?.name as string);
-  t.strictSame((await readdir(dir)).filter((n) => n.includes('101')), []);
+  t.strictSame(await ofClosed(), []);
   await open.abort();
 });
 
