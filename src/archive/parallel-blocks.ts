@@ -14,8 +14,9 @@ export type BlockCompress = (block: Buffer) => Promise<Buffer>;
 export const parallelBlocks = (compress: BlockCompress, blockBytes: number, parallel: number): Transform => {
   const inFlight: { job: Promise<Buffer>; memory: Buffer }[] = [];
   const spare: Buffer[] = [];
-  let made = 0;
-  let reserved: Disposable | undefined;
+  // One reservation per block buffer made: held on purpose until the stream ends, not garbage for the buffer
+  // governor to chase.
+  const reserved: Disposable[] = [];
   let current: Buffer | undefined;
   let filled = 0;
   let blocks = 0;
@@ -23,10 +24,7 @@ export const parallelBlocks = (compress: BlockCompress, blockBytes: number, para
   const blockMemory = (): Buffer => {
     const reused = spare.pop();
     if (reused) return reused;
-    made++;
-    reserved?.[Symbol.dispose]();
-    // Held on purpose until the stream ends: not garbage for the buffer governor to chase.
-    reserved = reserveBuffers(made * blockBytes);
+    reserved.push(reserveBuffers(blockBytes));
     return Buffer.allocUnsafeSlow(blockBytes);
   };
 
@@ -49,8 +47,7 @@ export const parallelBlocks = (compress: BlockCompress, blockBytes: number, para
   };
 
   const release = (): void => {
-    reserved?.[Symbol.dispose]();
-    reserved = undefined;
+    for (const reservation of reserved.splice(0)) reservation[Symbol.dispose]();
   };
 
   return new Transform({
