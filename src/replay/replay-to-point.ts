@@ -4,6 +4,7 @@ import type { DeltaEvent } from '../delta/delta-types.ts';
 import { readSegment } from '../delta/segment-reader.ts';
 import type { EtcdClient } from '../etcd/etcd-client.ts';
 import { AgentError } from '../errors/agent-error.ts';
+import { enableOptimizingCompilers } from '../process/optimizing-compilers.ts';
 import type { UnpackLimit } from '../archive/unpack-tar.ts';
 import { inspectSnapshot, SKIP_RESTORE_HASH_CHECK, type InspectedSnapshot } from '../engine/inspect-snapshot.ts';
 import { requireSpace, WAL_BYTES } from '../engine/free-space.ts';
@@ -103,6 +104,7 @@ export const replayToPoint = async (deps: PointDeps, request: PointRequest): Pro
   await requireSpace(request.scratch, 2 * dbBytes + WAL_BYTES, `replaying ${base.name} (a ${dbBytes}-byte db) in a throwaway etcd`, 'free space there and try again');
   const member = join(request.scratch, 'replay');
   await mkdir(member, { mode: 0o700 });
+  enableOptimizingCompilers();
   const replayed = await replayIntoMember(deps, {
     binary: request.binary, db: baseSnapshot.dbPath, skipHashCheck: SKIP_RESTORE_HASH_CHECK, baseRevision: base.revision, target,
     events: eventsOf(segments, request.identity), scratch: member, saveTo: join(request.scratch, 'replayed.db'),
