@@ -1,6 +1,8 @@
 import { Transform, type Duplex, type TransformCallback } from 'node:stream';
 import { AgentError, UsageError } from '../errors/agent-error.ts';
-import { identityKey, parseRecipients } from './age-keys.ts';
+import { randomBytes } from 'node:crypto';
+import { AgeHeaderError, readAgeHeader, writeAgeHeader } from './age-header.ts';
+import { identitySecret, parseRecipients, recipientKey } from './age-keys.ts';
 import { CHUNK_BYTES, NONCE_BYTES, openChunk, payloadKey, sealChunk, TAG_BYTES } from './age-payload.ts';
 
 // The key checks, offered here too so callers need one import (they live in age-keys.ts).
@@ -21,8 +23,6 @@ export const isAgeEncrypted = (head: Buffer): boolean => {
   return compared >= MAGIC.length - 1 && head.subarray(0, compared).equals(MAGIC.subarray(0, compared));
 };
 
-const asBuffer = (chunk: Uint8Array): Buffer => (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-
 // Bytes held until a whole chunk (and the sign of more input after it) has arrived.
 class Held {
   parts: Buffer[] = [];
@@ -42,29 +42,28 @@ class Held {
   }
 }
 
-// Streams plaintext in, age ciphertext out, to every recipient (age1… X25519 public keys). The header comes from
-// the age-encryption library (it wraps the file key for each recipient and MACs the header); the 64 KiB payload
-// chunks are sealed by age-payload.ts. Throws UsageError at once on a bad or empty recipient list.
+// Streams plaintext in, age ciphertext out, to every recipient (age1… X25519 public keys). The header is
+// age-header.ts's (it wraps a fresh file key for each recipient and MACs the header); the 64 KiB payload chunks are
+// sealed by age-payload.ts. Throws UsageError at once on a bad or empty recipient list.
 export const encryptStream = (recipients: string[]): Duplex => {
   const checked = parseRecipients(recipients.join('\n'));
   if (checked.length === 0) throw new UsageError('encryption-recipients is empty: there is no age public key to encrypt to');
+  const keys = checked.map(recipientKey);
   const held = new Held();
   let key: Buffer | undefined;
   let counter = 0;
-  // The library's header for a fresh file key, which a recipient of ours learns as the library wraps it.
+  // The header and the payload's nonce, pushed before the first chunk; the payload key they give.
   const header = async (stream: Transform): Promise<Buffer> => {
-    // The library loads only when an archive is encrypted.
-    const { Encrypter } = await import('age-encryption');
-    const encrypter = new Encrypter();
-    for (const recipient of checked) encrypter.addRecipient(recipient);
-    let fileKey: Uint8Array | undefined;
-    encrypter.addRecipient({ wrapFileKey: (k: Uint8Array) => ((fileKey = k), []) });
-    // An empty file is header, nonce, and one empty sealed chunk (its tag): the first two are what we want.
-    const empty = asBuffer(await encrypter.encrypt(new Uint8Array(0)));
-    const head = empty.subarray(0, empty.length - TAG_BYTES);
-    if (fileKey === undefined) throw new Error('the age library did not hand out the file key');
-    stream.push(head);
-    return payloadKey(fileKey, head.subarray(head.length - NONCE_BYTES));
+    let written: ReturnType<typeof writeAgeHeader>;
+    try {
+      written = writeAgeHeader(keys);
+    } catch (error) {
+      if (error instanceof AgeHeaderError) throw new UsageError(`encryption-recipients: ${error.message}; use keys that age-keygen made`);
+      throw error;
+    }
+    const nonce = randomBytes(NONCE_BYTES);
+    stream.push(Buffer.concat([written.header, nonce]));
+    return payloadKey(written.fileKey, nonce);
   };
   return new Transform({
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
@@ -93,10 +92,10 @@ const headerEnd = (bytes: Buffer): number => {
   return end < 0 ? -1 : end + 1;
 };
 
-// The operator's message for a header the library refused; never holds a key (the library's reasons hold none).
+// The operator's message for a header that could not be read; never holds a key (AgeHeaderError's reasons hold none).
 const explainHeader = (error: unknown): AgentError => {
+  if (error instanceof AgeHeaderError && error.noMatch) return new AgentError(WRONG_IDENTITY);
   const reason = error instanceof Error ? error.message : String(error);
-  if (/no identity matched/i.test(reason)) return new AgentError(WRONG_IDENTITY);
   return new AgentError(`cannot decrypt the archive: its age header is damaged or truncated (${reason})`);
 };
 
@@ -104,13 +103,13 @@ const damaged = (reason: string): AgentError =>
   new AgentError(`cannot decrypt the archive: it is damaged or truncated, its encrypted data failed authentication (${reason}); nothing read from it can be trusted`);
 
 // Streams age ciphertext in, plaintext out, with an identity (AGE-SECRET-KEY-1…, alone or as an
-// age-keygen key file). The library checks the header and unwraps the file key; each 64 KiB chunk is
+// age-keygen key file). age-header.ts checks the header and unwraps the file key; each 64 KiB chunk is
 // authenticated before it is passed on, and the end is checked at the end: a consumer must treat an
 // error there as the whole archive failing. Throws UsageError at once on an invalid identity; the stream
 // fails with AgentError on a wrong identity, a damaged or truncated file, or input that is not age.
 // No message ever holds the identity.
 export const decryptStream = (identity: string): Duplex => {
-  const secret = identityKey(identity);
+  const secret = identitySecret(identity);
   const held = new Held();
   let key: Buffer | undefined;
   let counter = 0;
@@ -125,12 +124,12 @@ export const decryptStream = (identity: string): Duplex => {
       if (head.length > MAX_HEADER_BYTES) throw new AgentError(`cannot decrypt the archive: its age header is damaged (${MAX_HEADER_BYTES} bytes without its end)`);
       return false;
     }
-    const { Decrypter } = await import('age-encryption');
-    const decrypter = new Decrypter();
-    decrypter.addIdentity(secret);
-    const fileKey = await decrypter.decryptHeader(head.subarray(0, end)).catch((error: unknown) => {
+    let fileKey: Buffer;
+    try {
+      fileKey = readAgeHeader(head.subarray(0, end), secret);
+    } catch (error) {
       throw explainHeader(error);
-    });
+    }
     held.take(end);
     key = payloadKey(fileKey, held.take(NONCE_BYTES));
     return true;

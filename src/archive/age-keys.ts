@@ -1,4 +1,4 @@
-import { decodeBech32 } from '../format/bech32.ts';
+import { decodeBech32, decodeBech32Data } from '../format/bech32.ts';
 import { UsageError } from '../errors/agent-error.ts';
 
 const OPTION = 'encryption-recipients';
@@ -53,3 +53,13 @@ export const identityKey = (identity: string): string => {
 export const checkIdentity = (identity: string): void => {
   identityKey(identity);
 };
+
+// The 32-byte X25519 public key of a recipient parseRecipients accepted.
+export const recipientKey = (recipient: string): Buffer => {
+  const decoded = decodeBech32Data(recipient);
+  if (decoded?.prefix !== 'age' || decoded.data.length !== 32) throw new UsageError(`encryption-recipients: ${shown(recipient)} is not a valid age X25519 public key`);
+  return decoded.data;
+};
+
+// The 32-byte X25519 secret of an identity (alone or as an age-keygen key file); throws as checkIdentity does.
+export const identitySecret = (identity: string): Buffer => (decodeBech32Data(identityKey(identity)) as { data: Buffer }).data;

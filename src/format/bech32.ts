@@ -15,10 +15,32 @@ const polymod = (values: number[]): number => {
 
 const expandPrefix = (prefix: string): number[] => [...prefix].map((c) => c.charCodeAt(0) >> 5).concat([0], [...prefix].map((c) => c.charCodeAt(0) & 31));
 
+// The bytes a Bech32 string's data words carry (5 bits each, big-endian; the spare bits at the end dropped).
+const wordsToBytes = (words: number[]): Buffer => {
+  const out: number[] = [];
+  let acc = 0;
+  let bits = 0;
+  for (const word of words) {
+    acc = ((acc << 5) | word) & 0xfff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((acc >> bits) & 0xff);
+    }
+  }
+  return Buffer.from(out);
+};
+
 // The prefix and the number of bytes a Bech32 string carries, or undefined when it is not valid Bech32
 // (mixed case, a character outside the alphabet, a bad checksum, or padding bits that are not zero).
 // Length limits are the caller's: age keys are longer than BIP 173's 90 characters.
 export const decodeBech32 = (text: string): { prefix: string; bytes: number } | undefined => {
+  const decoded = decodeBech32Data(text);
+  return decoded && { prefix: decoded.prefix, bytes: decoded.data.length };
+};
+
+// The same, with the bytes themselves.
+export const decodeBech32Data = (text: string): { prefix: string; data: Buffer } | undefined => {
   if (text !== text.toLowerCase() && text !== text.toUpperCase()) return undefined;
   const lower = text.toLowerCase();
   const split = lower.lastIndexOf('1');
@@ -38,5 +60,7 @@ export const decodeBech32 = (text: string): { prefix: string; bytes: number } | 
   const spare = dataBits - bytes * 8;
   const last = words[words.length - 7] ?? 0;
   if (spare >= 5 || (last & ((1 << spare) - 1)) !== 0) return undefined;
-  return { prefix, bytes };
+  const data = wordsToBytes(words.slice(0, -6));
+  if (data.length !== bytes) return undefined;
+  return { prefix, data };
 };
