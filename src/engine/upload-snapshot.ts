@@ -32,7 +32,7 @@ export const uploadSnapshot = async (
       meter.restart();
       return countedRead(snapshot.path, meter);
     };
-    const meta: SaveMeta = { sha256: snapshot.sha256, manifest: snapshot.manifest, reopen };
+    const meta: SaveMeta = { sha256: snapshot.sha256, manifest: snapshot.manifest, reopen, sourceFile: snapshot.path };
     const stored = await store.save(snapshot.name, countedRead(snapshot.path, meter), meta, signal ? { signal } : {});
     await meter.end();
     if (stored.sha256 !== snapshot.sha256 || stored.bytes !== snapshot.bytes) {

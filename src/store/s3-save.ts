@@ -49,7 +49,9 @@ const upload = async (
     }
   };
   const attempt = async (n: number): Promise<Uploaded> =>
-    n === 0 || !reopen ? uploadOnce(context, key, head, source, metadata, signal) : uploadOnce(context, key, [], reopened(reopen), metadata, signal);
+    n === 0 || !reopen
+      ? uploadOnce(context, key, head, source, metadata, signal, meta.sourceFile)
+      : uploadOnce(context, key, [], reopened(reopen), metadata, signal, meta.sourceFile);
   return withRetries(attempt, {
     retries: reopen ? context.retries : 0,
     baseDelayMs: context.retryBaseDelayMs,

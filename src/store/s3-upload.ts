@@ -13,6 +13,7 @@ import { reserveBuffers } from '../system/buffer-governor.ts';
 import { underSignal } from './s3-client.ts';
 import { logSafely, type S3Context } from './s3-context.ts';
 import { describeS3Error } from './s3-errors.ts';
+import { sendFileRange, type FileRange } from './s3-file-body.ts';
 import { contentTypeOf } from './s3-keys.ts';
 
 // Parts sent at once. One more part buffer fills while they are sent: an upload holds (UPLOAD_QUEUE + 1) part
@@ -51,8 +52,12 @@ async function* bytesOf(head: readonly Buffer[], rest: Readable, signal: AbortSi
   }
 }
 
-// The multipart upload of one object: parts sent UPLOAD_QUEUE at a time from a fixed set of buffers. A buffer goes
-// back to the set when its part's request has finished, so the next part is copied into bytes S3 already has.
+// What one part sends: bytes copied into a part buffer, or a range of the archive file read again to send it.
+type PartBody = { buffer: Buffer; length: number } | FileRange;
+
+// The multipart upload of one object: parts sent UPLOAD_QUEUE at a time, from a fixed set of buffers or from the
+// archive file. A buffer goes back to the set when its part's request has finished, so the next part is copied
+// into bytes S3 already has.
 class Multipart {
   private readonly free: Buffer[] = [];
   private made = 0;
@@ -85,29 +90,38 @@ class Multipart {
     return Buffer.allocUnsafe(this.context.partSizeBytes);
   }
 
+  // Waits until fewer than UPLOAD_QUEUE parts are being sent (parts read from the file hold no buffer to wait for).
+  async slot(): Promise<void> {
+    while (this.sending.size >= UPLOAD_QUEUE) await Promise.race(this.sending);
+  }
+
   // Once the upload has ended: the buffers are garbage again.
   [Symbol.dispose](): void {
     this.reservations.dispose();
   }
 
-  // Starts sending the first length bytes of buffer as part number; the buffer is the upload's until that ends.
-  send(buffer: Buffer, length: number, number: number): void {
-    const sent: Promise<void> = this.sendPart(buffer.subarray(0, length), number)
+  // Starts sending part number: the first length bytes of a buffer (the upload's until that ends) or a file range.
+  send(body: PartBody, number: number): void {
+    const sent: Promise<void> = this.sendPart(body, number)
       .catch((error: unknown) => {
         this.failure ??= { error };
       })
       .finally(() => {
         this.sending.delete(sent);
-        this.free.push(buffer);
+        if ('buffer' in body) this.free.push(body.buffer);
       });
     this.sending.add(sent);
   }
 
-  private async sendPart(body: Buffer, number: number): Promise<void> {
+  private async sendPart(body: PartBody, number: number): Promise<void> {
     const uploadId = await (this.created ??= this.create());
-    const { ETag } = await this.context.client.send(
-      new UploadPartCommand({ Bucket: this.context.place.bucket, Key: this.key, UploadId: uploadId, PartNumber: number, Body: body, ContentLength: body.length }),
-    );
+    const part = { Bucket: this.context.place.bucket, Key: this.key, UploadId: uploadId, PartNumber: number };
+    const command =
+      'buffer' in body
+        ? new UploadPartCommand({ ...part, Body: body.buffer.subarray(0, body.length), ContentLength: body.length })
+        : new UploadPartCommand({ ...part, ContentLength: body.last - body.first + 1 });
+    if (!('buffer' in body)) sendFileRange(command, body);
+    const { ETag } = await this.context.client.send(command);
     if (!ETag) throw new Error(`S3 answered part ${number} of s3://${this.context.place.bucket}/${this.key} without an ETag`);
     this.parts.push({ PartNumber: number, ETag });
   }
@@ -145,7 +159,9 @@ class Multipart {
 }
 
 // One attempt: streams head then rest to key (multipart above partSizeBytes, one PUT up to it), hashing on the
-// way; a failed multipart upload is aborted. Takes the stream once; an abort destroys it.
+// way; a failed multipart upload is aborted. Takes the stream once; an abort destroys it. With sourceFile (the
+// file rest reads, complete on disk) the bytes are only hashed on the way: each part is read again from the file
+// to be sent, with its SHA-256 signed, so the upload holds no part buffers.
 export const uploadOnce = async (
   context: S3Context,
   key: string,
@@ -153,6 +169,7 @@ export const uploadOnce = async (
   rest: Readable,
   metadata: Record<string, string>,
   signal: AbortSignal | undefined,
+  sourceFile?: string,
 ): Promise<Uploaded> => {
   const hash = createHash('sha256');
   let bytes = 0;
@@ -161,31 +178,46 @@ export const uploadOnce = async (
   const onAbort = signal ? addAbortListener(signal, () => rest.destroy(signal.reason as Error)) : undefined;
   try {
     await underSignal(signal, async () => {
-      let buffer = await upload.buffer();
+      let buffer = sourceFile === undefined ? await upload.buffer() : undefined;
+      let partHash = createHash('sha256');
       let filled = 0;
       let parts = 0;
+      // The part filled so far: its buffer, or its range of the file and the SHA-256 of that range.
+      const body = (): PartBody =>
+        buffer ? { buffer, length: filled } : { path: sourceFile as string, first: parts * size, last: parts * size + filled - 1, sha256: partHash.digest('hex') };
       for await (const chunk of bytesOf(head, rest, signal)) {
         hash.update(chunk);
         bytes += chunk.length;
         for (let offset = 0; offset < chunk.length; ) {
-          // A full buffer is sent once more bytes follow it: an archive of exactly one part goes up in one PUT.
+          // A full part is sent once more bytes follow it: an archive of exactly one part goes up in one PUT.
           if (filled === size) {
-            upload.send(buffer, filled, ++parts);
-            buffer = await upload.buffer();
+            const full = body();
+            upload.send(full, ++parts);
+            if (sourceFile === undefined) buffer = await upload.buffer();
+            else {
+              await upload.slot();
+              partHash = createHash('sha256');
+            }
             filled = 0;
           }
           if (upload.failure) throw upload.failure.error;
-          const copied = chunk.copy(buffer, filled, offset, offset + Math.min(size - filled, chunk.length - offset));
-          filled += copied;
-          offset += copied;
+          const end = offset + Math.min(size - filled, chunk.length - offset);
+          if (buffer) chunk.copy(buffer, filled, offset, end);
+          else partHash.update(chunk.subarray(offset, end));
+          filled += end - offset;
+          offset = end;
         }
       }
       if (parts === 0) {
-        const body = buffer.subarray(0, filled);
-        await context.client.send(new PutObjectCommand({ Bucket: context.place.bucket, Key: key, Body: body, ContentLength: filled, Metadata: metadata, ContentType: contentTypeOf(key) }));
+        const last = body();
+        const put = new PutObjectCommand({
+          Bucket: context.place.bucket, Key: key, ContentLength: filled, Metadata: metadata, ContentType: contentTypeOf(key), ...('buffer' in last ? { Body: last.buffer.subarray(0, filled) } : {}),
+        });
+        if (!('buffer' in last)) sendFileRange(put, last);
+        await context.client.send(put);
         return;
       }
-      upload.send(buffer, filled, parts + 1);
+      upload.send(body(), parts + 1);
       await upload.complete();
     });
     return { sha256: hash.digest('hex'), bytes };

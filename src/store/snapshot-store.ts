@@ -29,6 +29,9 @@ export interface SaveMeta {
   manifest?: Manifest;
   // Reads the archive again from its start: a store may start a failed save over with it (S3 does).
   reopen?: () => Readable;
+  // The file the source reads, complete on disk and unchanged while the save runs: a store may read ranges of it
+  // again instead of holding the bytes (S3 reads each part from it to send it).
+  sourceFile?: string;
 }
 
 // Per-call options every store honours.

@@ -49,6 +49,8 @@ export interface S3Server {
   pendingUploads(): Promise<string[]>;
   // `METHOD /path?query` of every request that passed the signature check, across restarts.
   requests: string[];
+  // `METHOD /path?query <x-amz-content-sha256>` of the same requests: the payload hash each one signed.
+  signedPayloads: string[];
 }
 
 type ChildConfig = { dir: string; port: number; bucket: string; tls?: { cert: string; key: string } | undefined };
@@ -59,7 +61,7 @@ const walk = async (dir: string): Promise<string[]> => {
   return nested.flat();
 };
 
-const spawnServer = async (config: ChildConfig, requests: string[]): Promise<ChildProcess> => {
+const spawnServer = async (config: ChildConfig, requests: string[], signedPayloads: string[]): Promise<ChildProcess> => {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve', JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   let partial = '';
@@ -70,6 +72,7 @@ const spawnServer = async (config: ChildConfig, requests: string[]): Promise<Chi
       partial = lines.pop() ?? '';
       for (const line of lines) {
         if (line.startsWith('REQ ')) requests.push(line.slice(4));
+        else if (line.startsWith('PAY ')) signedPayloads.push(line.slice(4));
         else if (line.startsWith('listening')) resolve();
         else output += `${line}\n`;
       }
@@ -99,7 +102,8 @@ export const startS3 = async (options: S3ServerOptions): Promise<S3Server> => {
   const port = await freePort();
   const config: ChildConfig = { dir, port, bucket: options.bucket, tls: options.tls };
   const requests: string[] = [];
-  let child: ChildProcess | undefined = await spawnServer(config, requests);
+  const signedPayloads: string[] = [];
+  let child: ChildProcess | undefined = await spawnServer(config, requests, signedPayloads);
   const bucketDir = join(dir, options.bucket);
   return {
     endpoint: `${options.tls ? 'https' : 'http'}://${HOST}:${port}`,
@@ -109,6 +113,7 @@ export const startS3 = async (options: S3ServerOptions): Promise<S3Server> => {
     port,
     dir,
     requests,
+    signedPayloads,
     async stop() {
       await ended(child, 'SIGTERM');
       child = undefined;
@@ -119,7 +124,7 @@ export const startS3 = async (options: S3ServerOptions): Promise<S3Server> => {
     },
     async start() {
       await ended(child, 'SIGTERM');
-      child = await spawnServer(config, requests);
+      child = await spawnServer(config, requests, signedPayloads);
     },
     async keys() {
       const files = await walk(bucketDir);
@@ -167,7 +172,7 @@ const serve = async (config: ChildConfig): Promise<void> => {
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const fault = checkSigV4(req, secrets);
     if (fault) return refuse(req, res, fault);
-    process.stdout.write(`REQ ${req.method} ${req.url}\n`);
+    process.stdout.write(`REQ ${req.method} ${req.url}\nPAY ${req.method} ${req.url} ${String(req.headers['x-amz-content-sha256'] ?? '')}\n`);
     const url = new URL(req.url ?? '/', 'http://s3');
     const uploadId = url.searchParams.get('uploadId');
     if (req.method === 'DELETE' && uploadId !== null) return void abortUpload(config, uploadId, res);
