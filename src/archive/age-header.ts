@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { open, seal, TAG_BYTES } from './age-payload.ts';
 
 // The header of an age file (age-encryption.org/v1) for X25519 recipients and identities, on Node's own (OpenSSL)
 // X25519, HKDF-SHA256, ChaCha20-Poly1305 and HMAC-SHA256:
@@ -12,7 +13,7 @@ import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createP
 // NIST curves took 12 MiB of RSS; only X25519 keys are accepted here (age-keys.ts), so only X25519 is done. The
 // library stays the reference the tests check this against, beside the age CLI.
 
-export const FILE_KEY_BYTES = 16;
+const FILE_KEY_BYTES = 16;
 const VERSION_LINE = 'age-encryption.org/v1';
 const X25519_INFO = 'age-encryption.org/v1/X25519';
 const KEY_BYTES = 32;
@@ -52,21 +53,10 @@ const rawPublic = (key: KeyObject): Buffer => key.export({ format: 'der', type: 
 const wrapKey = (shared: Buffer, share: Buffer, recipient: Uint8Array): Buffer =>
   Buffer.from(hkdfSync('sha256', shared, Buffer.concat([share, recipient]), X25519_INFO, KEY_BYTES));
 
-const seal = (key: Buffer, plaintext: Buffer): Buffer => {
-  const cipher = createCipheriv('chacha20-poly1305', key, ZERO_NONCE, { authTagLength: 16 });
-  const body = cipher.update(plaintext);
-  cipher.final();
-  return Buffer.concat([body, cipher.getAuthTag()]);
-};
-
 // The file key, or undefined when the body was not sealed with key.
 const unseal = (key: Buffer, sealed: Buffer): Buffer | undefined => {
-  const decipher = createDecipheriv('chacha20-poly1305', key, ZERO_NONCE, { authTagLength: 16 });
-  decipher.setAuthTag(sealed.subarray(sealed.length - 16));
-  const body = decipher.update(sealed.subarray(0, sealed.length - 16));
   try {
-    decipher.final();
-    return body;
+    return open(key, ZERO_NONCE, sealed);
   } catch {
     return undefined;
   }
@@ -97,7 +87,7 @@ export const writeAgeHeader = (recipients: readonly Uint8Array[]): { header: Buf
     const share = rawPublic(ephemeral.publicKey);
     const shared = agree(ephemeral.privateKey, recipient, 'a recipient');
     // A 32-byte body is 43 base64 characters: one line, shorter than 64 as the last line must be.
-    lines.push(`-> X25519 ${encode(share)}`, encode(seal(wrapKey(shared, share, recipient), fileKey)));
+    lines.push(`-> X25519 ${encode(share)}`, encode(seal(wrapKey(shared, share, recipient), ZERO_NONCE, fileKey)));
   }
   const unmacced = Buffer.from(`${lines.join('\n')}\n---`, 'latin1');
   return { header: Buffer.concat([unmacced, Buffer.from(` ${encode(headerMac(fileKey, unmacced))}\n`, 'latin1')]), fileKey };
@@ -144,7 +134,7 @@ export const readAgeHeader = (header: Buffer, identity: Uint8Array): Buffer => {
     if (args[0] !== 'X25519') continue;
     if (args.length !== 2) throw new AgeHeaderError(`an X25519 stanza has ${args.length - 1} arguments, not 1`);
     const share = decode(args[1] as string, 'an X25519 share');
-    if (share.length !== KEY_BYTES || body.length !== FILE_KEY_BYTES + 16) throw new AgeHeaderError('an X25519 stanza has a share or body of the wrong length');
+    if (share.length !== KEY_BYTES || body.length !== FILE_KEY_BYTES + TAG_BYTES) throw new AgeHeaderError('an X25519 stanza has a share or body of the wrong length');
     const fileKey = unseal(wrapKey(agree(secret, share, 'the share of an X25519 stanza'), share, ours), body);
     if (fileKey === undefined) continue;
     const expected = headerMac(fileKey, unmacced);

@@ -19,20 +19,26 @@ const chunkNonce = (counter: number, last: boolean): Buffer => {
   return nonce;
 };
 
-// Seals chunk number `counter` (at most CHUNK_BYTES of plaintext).
-export const sealChunk = (key: Buffer, counter: number, last: boolean, plaintext: Buffer): Buffer => {
-  const cipher = createCipheriv('chacha20-poly1305', key, chunkNonce(counter, last), { authTagLength: TAG_BYTES });
+// ChaCha20-Poly1305 with a 12-byte nonce: the ciphertext, then its tag. age-header.ts seals the file key with it too.
+export const seal = (key: Buffer, nonce: Buffer, plaintext: Buffer): Buffer => {
+  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
   const body = cipher.update(plaintext);
   cipher.final();
   return Buffer.concat([body, cipher.getAuthTag()]);
 };
 
-// Opens chunk number `counter` (its ciphertext and tag); throws when it fails authentication.
-export const openChunk = (key: Buffer, counter: number, last: boolean, sealed: Buffer): Buffer => {
+// The plaintext of what seal made; throws when it fails authentication.
+export const open = (key: Buffer, nonce: Buffer, sealed: Buffer): Buffer => {
   if (sealed.length < TAG_BYTES) throw new Error('chunk shorter than its authentication tag');
-  const decipher = createDecipheriv('chacha20-poly1305', key, chunkNonce(counter, last), { authTagLength: TAG_BYTES });
+  const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
   const body = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
   decipher.final();
   return body;
 };
+
+// Seals chunk number `counter` (at most CHUNK_BYTES of plaintext).
+export const sealChunk = (key: Buffer, counter: number, last: boolean, plaintext: Buffer): Buffer => seal(key, chunkNonce(counter, last), plaintext);
+
+// Opens chunk number `counter` (its ciphertext and tag); throws when it fails authentication.
+export const openChunk = (key: Buffer, counter: number, last: boolean, sealed: Buffer): Buffer => open(key, chunkNonce(counter, last), sealed);

@@ -60,7 +60,5 @@ export const decodeBech32Data = (text: string): { prefix: string; data: Buffer }
   const spare = dataBits - bytes * 8;
   const last = words[words.length - 7] ?? 0;
   if (spare >= 5 || (last & ((1 << spare) - 1)) !== 0) return undefined;
-  const data = wordsToBytes(words.slice(0, -6));
-  if (data.length !== bytes) return undefined;
-  return { prefix, data };
+  return { prefix, data: wordsToBytes(words.slice(0, -6)) };
 };

@@ -1,4 +1,4 @@
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { FinalizeRequestMiddleware, BuildMiddleware, MiddlewareStack } from '@smithy/types';
 
 // One byte range of a file that is complete on disk, with its SHA-256 (hex), sent as a request body.
@@ -19,14 +19,12 @@ const READ_BYTES = 64 * 1024;
 // Body would be spent after the first. The range's SHA-256 goes into x-amz-content-sha256, so the request's
 // signature covers the payload as it does for a Buffer body, and S3 refuses bytes that differ from it.
 export const sendFileRange = <I extends object, O extends object>(command: { middlewareStack: MiddlewareStack<I, O> }, range: FileRange): void => {
-  let reading: ReadStream | undefined;
   const hashed: BuildMiddleware<I, O> = (next) => (args) => {
     (args as WithRequest).request.headers['x-amz-content-sha256'] = range.sha256;
     return next(args);
   };
   const fresh: FinalizeRequestMiddleware<I, O> = (next) => async (args) => {
-    reading?.destroy();
-    reading = range.last < range.first ? undefined : createReadStream(range.path, { start: range.first, end: range.last, highWaterMark: READ_BYTES });
+    const reading = range.last < range.first ? undefined : createReadStream(range.path, { start: range.first, end: range.last, highWaterMark: READ_BYTES });
     // The stream goes on a copy of the request: the retry middleware looks at its own request when a try fails,
     // and it does not retry a request whose body is a stream.
     const { request } = args as WithRequest;

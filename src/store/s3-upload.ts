@@ -55,6 +55,10 @@ async function* bytesOf(head: readonly Buffer[], rest: Readable, signal: AbortSi
 // What one part sends: bytes copied into a part buffer, or a range of the archive file read again to send it.
 type PartBody = { buffer: Buffer; length: number } | FileRange;
 
+// The body and length a PutObject or UploadPart command is made with; a file range also needs sendFileRange.
+const bodyInput = (body: PartBody): { Body?: Buffer; ContentLength: number } =>
+  'buffer' in body ? { Body: body.buffer.subarray(0, body.length), ContentLength: body.length } : { ContentLength: body.last - body.first + 1 };
+
 // The multipart upload of one object: parts sent UPLOAD_QUEUE at a time, from a fixed set of buffers or from the
 // archive file. A buffer goes back to the set when its part's request has finished, so the next part is copied
 // into bytes S3 already has.
@@ -116,10 +120,7 @@ class Multipart {
   private async sendPart(body: PartBody, number: number): Promise<void> {
     const uploadId = await (this.created ??= this.create());
     const part = { Bucket: this.context.place.bucket, Key: this.key, UploadId: uploadId, PartNumber: number };
-    const command =
-      'buffer' in body
-        ? new UploadPartCommand({ ...part, Body: body.buffer.subarray(0, body.length), ContentLength: body.length })
-        : new UploadPartCommand({ ...part, ContentLength: body.last - body.first + 1 });
+    const command = new UploadPartCommand({ ...part, ...bodyInput(body) });
     if (!('buffer' in body)) sendFileRange(command, body);
     const { ETag } = await this.context.client.send(command);
     if (!ETag) throw new Error(`S3 answered part ${number} of s3://${this.context.place.bucket}/${this.key} without an ETag`);
@@ -210,9 +211,7 @@ export const uploadOnce = async (
       }
       if (parts === 0) {
         const last = body();
-        const put = new PutObjectCommand({
-          Bucket: context.place.bucket, Key: key, ContentLength: filled, Metadata: metadata, ContentType: contentTypeOf(key), ...('buffer' in last ? { Body: last.buffer.subarray(0, filled) } : {}),
-        });
+        const put = new PutObjectCommand({ Bucket: context.place.bucket, Key: key, Metadata: metadata, ContentType: contentTypeOf(key), ...bodyInput(last) });
         if (!('buffer' in last)) sendFileRange(put, last);
         await context.client.send(put);
         return;
