@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { hashingStream } from '../fs/hashing-stream.ts';
 import { pipeline } from 'node:stream/promises';
 import { buffer } from 'node:stream/consumers';
-import { Readable, Writable } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { basename } from 'node:path';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
@@ -24,7 +24,8 @@ export interface WrittenArchive {
 
 // What goes into a snapshot archive. The tar holds, in order: etcd-snapshot.json, db, then the pki/ files.
 export interface ArchiveParts {
-  // The db's bytes, in order, read once (they may arrive while etcdctl is still writing them).
+  // The db's bytes, in order, read once (they may arrive while etcdctl is still writing them). A chunk may be a
+  // view of a buffer the reader reuses: the archive asks for the next chunk only once it has copied this one.
   db(): AsyncIterable<Buffer>;
   // The manifest, asked for once the db has been read whole and checked; throwing stops the archive.
   manifest(integrity: DbIntegrity): Promise<object>;
@@ -70,6 +71,37 @@ const headFrame = async (manifest: object, integrity: DbIntegrity, parts: Archiv
   return buffer(Readable.from([smallMember(MANIFEST_NAME, text, parts.mtime), fileHeader(DB_NAME, integrity.bytes, parts.mtime)]).pipe(compressor(compression)));
 };
 
+// Writes source's chunks into sink, each once sink has taken the one before (its write callback: compression has
+// copied it into a block), then ends sink. So a source may reuse one buffer for every chunk. A failing source
+// destroys sink with its error; a sink that fails or closes stops the feed, and its pipeline tells why.
+const feed = async (source: AsyncIterable<Buffer>, sink: Writable): Promise<void> => {
+  const closed = new Promise<boolean>((resolve) => sink.once('close', () => resolve(false)));
+  try {
+    for await (const chunk of source) {
+      const taken = await Promise.race([new Promise<boolean>((resolve) => sink.write(chunk, (error) => resolve(!error))), closed]);
+      if (!taken) return;
+    }
+  } catch (error) {
+    sink.destroy(error as Error);
+    return;
+  }
+  sink.end();
+};
+
+// source through sink (a Duplex) and then the rest, as one pipeline fed chunk by chunk (see feed).
+const feedThrough = async (source: AsyncIterable<Buffer>, sink: Duplex, to: Writable, options: { signal?: AbortSignal }): Promise<void> => {
+  const fed = feed(source, sink);
+  await pipeline(sink, to, options);
+  await fed;
+};
+
+// What compresses the db's chunks. They may be views of a reused buffer (see ArchiveParts.db): the codecs copy
+// each into a block of their own; without compression each chunk is copied here, as the file stream keeps it.
+const dbCompressor = (compression: Compression): Duplex =>
+  compression.codec === 'none'
+    ? new Transform({ highWaterMark: 1 << 20, transform: (chunk: Buffer, _encoding, done) => done(null, Buffer.from(chunk)) })
+    : compressor(compression);
+
 // SHA-256 and size of a file, read once.
 const hashFile = async (path: string): Promise<{ sha256: string; bytes: number }> => {
   const tap = hashingStream();
@@ -101,7 +133,7 @@ export const writeSnapshotArchive = async (finalPath: string, parts: ArchivePart
       finalPath,
       async (temp) => {
         await (await open(temp, 'wx', 0o600)).close();
-        await pipeline(body, compressor(options.compression), createWriteStream(temp, { flags: 'r+', start: HEAD_REGION, highWaterMark: 1 << 20 }), streamOptions);
+        await feedThrough(body(), dbCompressor(options.compression), createWriteStream(temp, { flags: 'r+', start: HEAD_REGION, highWaterMark: 1 << 20 }), streamOptions);
         await dbPass.end();
         integrity = meter.result();
         const handle = await open(temp, 'r+');
@@ -122,7 +154,7 @@ export const writeSnapshotArchive = async (finalPath: string, parts: ArchivePart
       { exclusive: true },
     );
   } else {
-    await pipeline(body, compressor(options.compression), createWriteStream(options.bodyPath, { flags: 'w', mode: 0o600 }), streamOptions);
+    await feedThrough(body(), dbCompressor(options.compression), createWriteStream(options.bodyPath, { flags: 'w', mode: 0o600 }), streamOptions);
     await dbPass.end();
     integrity = meter.result();
     const head = await headFrame(await parts.manifest(integrity), integrity, parts, options.compression);
