@@ -19,6 +19,7 @@ t.test('the scheduler unit is sandboxed: it writes only the snapshot dir, beside
       '',
       '[Service]',
       'Type=simple',
+      'Environment=MALLOC_MMAP_THRESHOLD_=65536',
       'ExecStart=/var/lib/juju/agents/unit-etcd-0/charm/node/bin/node --max-semi-space-size=1 --expose-gc /var/lib/juju/agents/unit-etcd-0/charm/dist/agent/etcd-agent.mjs schedule --config-file /var/lib/etcd-agent/etcd-0/config.yaml --unit etcd/0',
       'Restart=on-failure',
       'RestartSec=30',
