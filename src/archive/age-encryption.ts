@@ -70,14 +70,14 @@ export const encryptStream = (recipients: string[]): Duplex => {
       const step = async (): Promise<void> => {
         key ??= await header(this);
         held.add(chunk);
-        while (held.bytes > CHUNK_BYTES) this.push(sealChunk(key, counter++, false, held.take(CHUNK_BYTES)));
+        while (held.bytes > CHUNK_BYTES) for (const part of sealChunk(key, counter++, false, held.take(CHUNK_BYTES))) this.push(part);
       };
       step().then(() => done(), done);
     },
     flush(done: TransformCallback) {
       const step = async (): Promise<void> => {
         key ??= await header(this);
-        this.push(sealChunk(key, counter++, true, held.take(held.bytes)));
+        for (const part of sealChunk(key, counter++, true, held.take(held.bytes))) this.push(part);
       };
       step().then(() => done(), done);
     },

@@ -19,13 +19,17 @@ const chunkNonce = (counter: number, last: boolean): Buffer => {
   return nonce;
 };
 
-// ChaCha20-Poly1305 with a 12-byte nonce: the ciphertext, then its tag. age-header.ts seals the file key with it too.
-export const seal = (key: Buffer, nonce: Buffer, plaintext: Buffer): Buffer => {
+// ChaCha20-Poly1305 with a 12-byte nonce: the ciphertext and its tag, which go out in that order. Kept apart, a
+// 64 KiB chunk is not copied once more into a third buffer.
+export const sealParts = (key: Buffer, nonce: Buffer, plaintext: Buffer): [Buffer, Buffer] => {
   const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
   const body = cipher.update(plaintext);
   cipher.final();
-  return Buffer.concat([body, cipher.getAuthTag()]);
+  return [body, cipher.getAuthTag()];
 };
+
+// The ciphertext, then its tag, in one buffer. age-header.ts seals the file key with it.
+export const seal = (key: Buffer, nonce: Buffer, plaintext: Buffer): Buffer => Buffer.concat(sealParts(key, nonce, plaintext));
 
 // The plaintext of what seal made; throws when it fails authentication.
 export const open = (key: Buffer, nonce: Buffer, sealed: Buffer): Buffer => {
@@ -37,8 +41,8 @@ export const open = (key: Buffer, nonce: Buffer, sealed: Buffer): Buffer => {
   return body;
 };
 
-// Seals chunk number `counter` (at most CHUNK_BYTES of plaintext).
-export const sealChunk = (key: Buffer, counter: number, last: boolean, plaintext: Buffer): Buffer => seal(key, chunkNonce(counter, last), plaintext);
+// Seals chunk number `counter` (at most CHUNK_BYTES of plaintext): its ciphertext, then its tag.
+export const sealChunk = (key: Buffer, counter: number, last: boolean, plaintext: Buffer): [Buffer, Buffer] => sealParts(key, chunkNonce(counter, last), plaintext);
 
 // Opens chunk number `counter` (its ciphertext and tag); throws when it fails authentication.
 export const openChunk = (key: Buffer, counter: number, last: boolean, sealed: Buffer): Buffer => open(key, chunkNonce(counter, last), sealed);

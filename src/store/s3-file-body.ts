@@ -12,7 +12,9 @@ export interface FileRange {
 
 type WithRequest = { request: { headers: Record<string, string>; body?: unknown } };
 
-const READ_BYTES = 64 * 1024;
+// Just under 64 KiB: malloc serves such reads from its free lists, where from 64 KiB on (the mmap threshold that
+// dispatch and bin/etcd-agent set) each would be a fresh mapping with its pages faulted in.
+const READ_BYTES = 64 * 1024 - 64;
 
 // Makes a PutObject or UploadPart command send range as its body, read from the file for each attempt: the SDK's
 // retries (which run the steps after retryMiddleware again) each get a fresh stream, where a stream handed in as
