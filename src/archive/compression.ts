@@ -3,7 +3,8 @@ import { Duplex, PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { constants, createGunzip, gzip, zstdCompress } from 'node:zlib';
 import { parallelBlocks } from './parallel-blocks.ts';
-import { decompressZstd, INFLATE_CHUNK_BYTES } from './zstd-frames.ts';
+import { decompressZstd } from './zstd-frames.ts';
+import { HEAP_CHUNK_BYTES } from '../system/malloc-threshold.ts';
 import { isGzip } from './gzip-magic.ts';
 import type { Compression } from './compression-spec.ts';
 
@@ -52,6 +53,7 @@ export const kindOf = (head: Buffer): ArchiveKind => {
 // A stream that undoes the compression kindOf found (every frame or member, one after another).
 export const decompressor = (kind: Exclude<ArchiveKind, 'other'>): Duplex => {
   if (kind === 'zstd') return Duplex.from(decompressZstd);
-  if (kind === 'gzip') return createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });
+  // Decompressed output comes in fresh chunks: sized for malloc's heap, not a mapping each.
+  if (kind === 'gzip') return createGunzip({ chunkSize: HEAP_CHUNK_BYTES });
   return new PassThrough({ highWaterMark: 1 << 20 });
 };

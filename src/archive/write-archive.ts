@@ -91,6 +91,8 @@ const feed = async (source: AsyncIterable<Buffer>, sink: Writable): Promise<void
 // source through sink (a Duplex) and then the rest, as one pipeline fed chunk by chunk (see feed).
 const feedThrough = async (source: AsyncIterable<Buffer>, sink: Duplex, to: Writable, options: { signal?: AbortSignal }): Promise<void> => {
   const fed = feed(source, sink);
+  // When the pipeline fails, feed stops at its next write (sink is destroyed); it is not waited for, as its source
+  // may be waiting on etcdctl, which the caller stops only once this has thrown.
   await pipeline(sink, to, options);
   await fed;
 };

@@ -1,11 +1,6 @@
 import { Readable } from 'node:stream';
 import { createZstdDecompress } from 'node:zlib';
-
-// Decompressed output comes in chunks of this size, each a fresh Buffer: just under 64 KiB, so glibc's malloc
-// serves them from the heap's free lists and reuses them at once. From 64 KiB on (the mmap threshold dispatch and
-// bin/etcd-agent set) every chunk would be a new mapping with its pages faulted in: a thousand of 256 KiB for a
-// 256 MiB db.
-export const INFLATE_CHUNK_BYTES = 64 * 1024 - 64;
+import { HEAP_CHUNK_BYTES } from '../system/malloc-threshold.ts';
 
 // Node's zstd decompressor stops at the end of the first frame; a .tar.zst may hold many (this agent writes one
 // per 4 MiB block, pzstd writes several, `zstd` one). This walks the frame format (RFC 8878 §3.1) block by block,
@@ -109,7 +104,8 @@ export const decompressZstd = async function* (input: AsyncIterable<Buffer>): As
     if (magic !== MAGIC) throw new ZstdFormatError(frames === 0 ? 'not a zstd stream' : 'bytes after the last zstd frame are not a zstd frame');
     frames++;
     const frame = Readable.from(frameBytes(pull));
-    const inflate = createZstdDecompress({ chunkSize: INFLATE_CHUNK_BYTES });
+    // Decompressed output comes in fresh chunks: sized for malloc's heap, not a mapping each.
+    const inflate = createZstdDecompress({ chunkSize: HEAP_CHUNK_BYTES });
     frame.on('error', (error) => inflate.destroy(error));
     yield* frame.pipe(inflate) as AsyncIterable<Buffer>;
   }

@@ -3,6 +3,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AgentConfig } from '../config/agent-config.ts';
 import { writeTextAtomically } from '../fs/atomic-file.ts';
+import { MMAP_THRESHOLD_BYTES } from '../system/malloc-threshold.ts';
 import type { HookContext } from './hook-context.ts';
 
 // The scheduler's systemd unit name for a Juju unit: etcd/0 → etcd-agent-scheduler-etcd-0.
@@ -27,10 +28,9 @@ export const schedulerWritePaths = (config: Pick<AgentConfig, 'snapshotDir' | 'e
 // segment (src/process/collect-garbage.ts) so the memory of what it wrote is given back at once.
 export const SCHEDULER_NODE_FLAGS = ['--max-semi-space-size=1', '--expose-gc'];
 
-// The scheduler's environment, as dispatch and bin/etcd-agent set it for every run: glibc's malloc gives a freed
-// block of 64 KiB or more straight back to the kernel. By default its threshold climbs after the first such free,
-// and the freed chunks of a snapshot's streams then stayed resident in the heap.
-export const SCHEDULER_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '65536' };
+// The scheduler's environment, as dispatch and bin/etcd-agent set it for every run: glibc's mmap threshold fixed
+// (see malloc-threshold.ts).
+export const SCHEDULER_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: String(MMAP_THRESHOLD_BYTES) };
 
 // The systemd unit that runs `etcd-agent schedule` with the charm's config file, sandboxed: it reads the whole
 // system (etcd's certificates, the S3 CA, its config file) but writes only schedulerWritePaths, and yields CPU and

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { HEAP_CHUNK_BYTES } from '../system/malloc-threshold.ts';
 import type { FinalizeRequestMiddleware, BuildMiddleware, MiddlewareStack } from '@smithy/types';
 
 // One byte range of a file that is complete on disk, with its SHA-256 (hex), sent as a request body.
@@ -12,9 +13,8 @@ export interface FileRange {
 
 type WithRequest = { request: { headers: Record<string, string>; body?: unknown } };
 
-// Just under 64 KiB: malloc serves such reads from its free lists, where from 64 KiB on (the mmap threshold that
-// dispatch and bin/etcd-agent set) each would be a fresh mapping with its pages faulted in.
-const READ_BYTES = 64 * 1024 - 64;
+// Each read of a range is a fresh chunk: sized for malloc's heap, not a mapping each.
+const READ_BYTES = HEAP_CHUNK_BYTES;
 
 // Makes a PutObject or UploadPart command send range as its body, read from the file for each attempt: the SDK's
 // retries (which run the steps after retryMiddleware again) each get a fresh stream, where a stream handed in as
