@@ -161,9 +161,11 @@ const benchSize = async (mb: number): Promise<void> => {
         await snapshot('snapshot-gzip6', ['--snapshot-compression', 'gzip:6']);
         await snapshot('snapshot-zstd', zstd);
         await snapshot('snapshot-none', ['--snapshot-compression', 'none']);
-        await snapshot('snapshot-encrypted', [...zstd, '--encryption-recipients', recipient]);
-        await snapshot('snapshot-s3', [...zstd, ...s3Flags]);
-        await snapshot('snapshot-s3-encrypted', [...zstd, ...s3Flags, '--encryption-recipients', recipient]);
+        await snapshot('snapshot-encrypted', ['--encryption-recipients', recipient]);
+        await snapshot('snapshot-s3', s3Flags);
+        await snapshot('snapshot-s3-encrypted', [...s3Flags, '--encryption-recipients', recipient]);
+        // zstd compresses in the agent's own process: with S3 and age, the most memory a snapshot takes.
+        await snapshot('snapshot-zstd-s3-encrypted', [...zstd, ...s3Flags, '--encryption-recipients', recipient]);
         say(`${size}: snapshot round ${r} done`);
       }
     }
@@ -305,7 +307,15 @@ if (ONLY === 'rss') {
 }
 
 const lines: string[] = [];
-lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; medians of ${RUNS} interleaved runs.`, '');
+// What compresses the default gzip:1: igzip where it is on PATH (see src/archive/codecs.ts), else the agent's zlib.
+const gzipBy = ((): string => {
+  try {
+    return execFileSync('igzip', ['-V'], { encoding: 'utf8' }).trim().split('\n')[0] ?? 'igzip';
+  } catch {
+    return "the agent's own zlib (igzip is not installed)";
+  }
+})();
+lines.push(`Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; gzip:1 by ${gzipBy}; medians of ${RUNS} interleaved runs.`, '');
 lines.push('| target | ' + SIZES_MB.map((mb) => `${mb} MiB`).join(' | ') + ' | holds |', '|---|' + SIZES_MB.map(() => '---').join('|') + '|---|');
 const target = (label: string, limit: number, value: (size: string) => number, format: (v: number) => string = (v) => `${v.toFixed(2)}×`): void => {
   const values = SIZES_MB.map((mb) => value(`${mb} MiB`));
@@ -344,9 +354,9 @@ if (ONLY === 'restore') {
 target('snapshot (default: gzip) ≤ 1.5× raw save', 1.5, (s) => med(`${s}:snapshot`) / med(`${s}:raw-save`));
 target('snapshot with gzip:6 (the default before) ≤ 1.5× raw save', 1.5, (s) => med(`${s}:snapshot-gzip6`) / med(`${s}:raw-save`));
 target('snapshot (zstd) ≤ 1.5× raw save', 1.5, (s) => med(`${s}:snapshot-zstd`) / med(`${s}:raw-save`));
-target('encrypted ≤ 1.2× plain (zstd)', 1.2, (s) => med(`${s}:snapshot-encrypted`) / med(`${s}:snapshot-zstd`));
-target('S3 upload adds ≤ 30 % (zstd)', 1.3, (s) => med(`${s}:snapshot-s3`) / med(`${s}:snapshot-zstd`));
-const snapshotKeys = ['snapshot', 'snapshot-gzip6', 'snapshot-zstd', 'snapshot-none', 'snapshot-encrypted', 'snapshot-s3', 'snapshot-s3-encrypted'];
+target('encrypted ≤ 1.2× plain (default)', 1.2, (s) => med(`${s}:snapshot-encrypted`) / med(`${s}:snapshot`));
+target('S3 upload adds ≤ 30 % (default)', 1.3, (s) => med(`${s}:snapshot-s3`) / med(`${s}:snapshot`));
+const snapshotKeys = ['snapshot', 'snapshot-gzip6', 'snapshot-zstd', 'snapshot-none', 'snapshot-encrypted', 'snapshot-s3', 'snapshot-s3-encrypted', 'snapshot-zstd-s3-encrypted'];
 if (ONLY === 'snapshot') {
   target('agent peak RSS ≤ 100 MiB, every snapshot', 100, (s) => Math.max(...snapshotKeys.map((k) => peak(`${s}:${k}`))), (v) => `${v.toFixed(0)} MiB`);
   console.log([...lines, '', ...runTable()].join('\n'));

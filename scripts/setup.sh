@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh machine: the tools below (Debian's etcd 3.4 server and
-# client, age and zstd, which the tests use to prove stock tools open our archives, node/npm, python3, openssl,
+# client, age and zstd, which the tests use to prove stock tools open our archives, ISA-L's igzip, which compresses
+# gzip:1 snapshots, node/npm, python3, openssl,
 # unzip, prometheus for promtool and a real Prometheus, xz for the dashboards cos_agent carries, binutils' strip for
 # x86-64 and aarch64, which npm run pack uses on each charm's Node runtime, qemu-user and arm64 libraries, to run
 # the arm64 charm's Node in a test) when missing, and the project's npm dependencies (with the pinned Node 24) when
@@ -19,6 +20,7 @@ TOOLS=(
   "etcdctl etcd-client"
   "age age"
   "zstd zstd"
+  "igzip isal"
   "node nodejs"
   "npm npm"
   "python3 python3"

@@ -9,6 +9,7 @@ import type { CommandRunner } from '../process/command-runner.ts';
 import type { ParamHints } from './validate-params.ts';
 import type { Stores } from '../store/stores.ts';
 import type { StartMeter } from '../progress/progress-meter.ts';
+import type { ArchiveCodecs } from '../archive/codecs.ts';
 
 // Where the agent runs: a Juju unit, or a plain host for the CLI.
 export interface Place {
@@ -41,6 +42,8 @@ export interface ActionContext {
   naming: Naming;
   // Byte progress of long steps (save, compress, encrypt, upload), through HookTools.progress.
   meter: StartMeter;
+  // What compresses and decompresses archives (igzip where installed).
+  codecs: ArchiveCodecs;
 }
 
 // One action: its name, explanations for refused values, and what it does.

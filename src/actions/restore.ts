@@ -16,7 +16,7 @@ export const restoreAction: ActionDefinition = {
     await tools.statusSet('maintenance', point ? `restoring etcd to ${point.target.kind === 'time' ? point.target.given : `revision ${point.target.given}`}` : 'restoring etcd from a snapshot');
     try {
       const outcome = await restoreSnapshot(
-        { etcd: context.etcd, service: context.service, tools, clock: context.clock, progress: context.progress, meter: context.meter, runner: context.runner },
+        { etcd: context.etcd, service: context.service, tools, clock: context.clock, progress: context.progress, meter: context.meter, runner: context.runner, codecs: context.codecs },
         {
           source: String(params.source ?? ''),
           sha256: String(params.sha256 ?? ''),

@@ -17,6 +17,7 @@ import { validateParams } from './validate-params.ts';
 import { jujuNaming, type Naming } from '../config/naming.ts';
 import type { UnitLock } from '../system/unit-lock.ts';
 import type { Stores } from '../store/stores.ts';
+import type { ArchiveCodecs } from '../archive/codecs.ts';
 import { RecoveryBlockedError, recoverInterruptedRestore, unitGuard, withUnitLock } from '../engine/unit-guard.ts';
 
 // What an action run needs from the composition root.
@@ -28,6 +29,7 @@ export interface ActionDeps {
   place: Place;
   service: ServiceManager;
   runner: CommandRunner;
+  codecs: ArchiveCodecs;
   makeEtcd(config: AgentConfig): EtcdClient;
   makeLock(config: AgentConfig): Promise<UnitLock>;
   makeStores(config: AgentConfig, secrets: Pick<HookTools, 'secretGet'>, unit: string, log?: (message: string) => void): Stores;
@@ -58,7 +60,7 @@ export const runAction = async (name: string, deps: ActionDeps): Promise<ActionO
     const stores = deps.makeStores(config, tools, deps.place.unit, (m) => log.warn(m));
     // Every action streams archives: the buffer governor keeps memory flat while it does.
     const run = () =>
-      governBuffers(() => action.run({ params, config, tools, log, clock: deps.clock, place: deps.place, service: deps.service, runner: deps.runner, etcd, stores, progress, meter, naming: deps.naming ?? jujuNaming }));
+      governBuffers(() => action.run({ params, config, tools, log, clock: deps.clock, place: deps.place, service: deps.service, runner: deps.runner, codecs: deps.codecs, etcd, stores, progress, meter, naming: deps.naming ?? jujuNaming }));
     const guard = unitGuard(config, { lock: await deps.makeLock(config), etcd, service: deps.service, clock: deps.clock, progress });
     let results;
     if (action.exclusive) {

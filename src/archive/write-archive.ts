@@ -11,6 +11,7 @@ import { silentMeter, type Meter, type StartMeter } from '../progress/progress-m
 import { paddingFrames } from './padding-frames.ts';
 import { writeAtomically, writeTextAtomically } from '../fs/atomic-file.ts';
 import { compressor, type Compression } from './compression.ts';
+import { inProcessCodecs, type ArchiveCodecs } from './codecs.ts';
 import { DbMeter, type DbIntegrity } from './db-integrity.ts';
 import { DB_NAME, MANIFEST_NAME } from './manifest.ts';
 import { archiveEnd, fileHeader, padding, smallMember } from './tar-blocks.ts';
@@ -46,6 +47,8 @@ export interface ArchiveOptions {
   // Byte progress: the db's pass (its total the expected db size, dbEstimate, when known) and the encryption's.
   meter?: StartMeter | undefined;
   dbEstimate?: number | undefined;
+  // What compresses the db (the agent's own zlib and zstd when absent); the manifest's frame is compressed in process.
+  codecs?: ArchiveCodecs | undefined;
 }
 
 // Room left at the start of the archive for the manifest frame: it is written last, once the db has been checked.
@@ -97,12 +100,13 @@ const feedThrough = async (source: AsyncIterable<Buffer>, sink: Duplex, to: Writ
   await fed;
 };
 
-// What compresses the db's chunks. They may be views of a reused buffer (see ArchiveParts.db): the codecs copy
-// each into a block of their own; without compression each chunk is copied here, as the file stream keeps it.
-const dbCompressor = (compression: Compression): Duplex =>
+// What compresses the db's chunks. They may be views of a reused buffer (see ArchiveParts.db): the in-process codecs
+// copy each into a block of their own, and a program's pipe has taken a chunk when its write calls back; without
+// compression each chunk is copied here, as the file stream keeps it.
+const dbCompressor = (compression: Compression, codecs: ArchiveCodecs): Duplex =>
   compression.codec === 'none'
     ? new Transform({ highWaterMark: 1 << 20, transform: (chunk: Buffer, _encoding, done) => done(null, Buffer.from(chunk)) })
-    : compressor(compression);
+    : (codecs.compress(compression) ?? compressor(compression));
 
 // SHA-256 and size of a file, read once.
 const hashFile = async (path: string): Promise<{ sha256: string; bytes: number }> => {
@@ -135,7 +139,7 @@ export const writeSnapshotArchive = async (finalPath: string, parts: ArchivePart
       finalPath,
       async (temp) => {
         await (await open(temp, 'wx', 0o600)).close();
-        await feedThrough(body(), dbCompressor(options.compression), createWriteStream(temp, { flags: 'r+', start: HEAD_REGION, highWaterMark: 1 << 20 }), streamOptions);
+        await feedThrough(body(), dbCompressor(options.compression, options.codecs ?? inProcessCodecs), createWriteStream(temp, { flags: 'r+', start: HEAD_REGION, highWaterMark: 1 << 20 }), streamOptions);
         await dbPass.end();
         integrity = meter.result();
         const handle = await open(temp, 'r+');
@@ -156,7 +160,7 @@ export const writeSnapshotArchive = async (finalPath: string, parts: ArchivePart
       { exclusive: true },
     );
   } else {
-    await feedThrough(body(), dbCompressor(options.compression), createWriteStream(options.bodyPath, { flags: 'w', mode: 0o600 }), streamOptions);
+    await feedThrough(body(), dbCompressor(options.compression, options.codecs ?? inProcessCodecs), createWriteStream(options.bodyPath, { flags: 'w', mode: 0o600 }), streamOptions);
     await dbPass.end();
     integrity = meter.result();
     const head = await headFrame(await parts.manifest(integrity), integrity, parts, options.compression);

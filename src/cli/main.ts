@@ -7,6 +7,8 @@ import { etcdctlClient } from '../etcd/etcdctl-client.ts';
 import { isJuju, parseJujuContext } from '../juju/context.ts';
 import { execHookTools } from '../juju/exec-hook-tools.ts';
 import { execaRunner } from '../process/execa-runner.ts';
+import { hostCodecs } from '../archive/codecs.ts';
+import { onPath } from '../etcd/etcd-binaries.ts';
 import { systemctl } from '../system/service-manager.ts';
 import { flockLock } from '../system/unit-lock.ts';
 import { unitLockPath } from '../engine/lock-path.ts';
@@ -21,6 +23,7 @@ const main = async (): Promise<number> => {
     clock: systemClock,
     service: systemctl(execaRunner),
     runner: execaRunner,
+    codecs: hostCodecs(execaRunner, onPath('igzip', searchPath)),
     makeEtcd: (config: AgentConfig) => etcdctlClient(config, execaRunner, searchPath),
     makeStores,
     makeLock: async (config: AgentConfig) => flockLock(await unitLockPath(config.etcdDataDir), execaRunner, () => systemClock.now()),

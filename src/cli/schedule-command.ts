@@ -52,7 +52,7 @@ export const runScheduleCommand = async (config: Record<string, unknown>, charm:
     const name = unit ?? hostname();
     const stores = deps.makeStores(normalized, { secretGet: noSecrets }, name, (m) => log.warn(m));
     const parts = { etcd: deps.makeEtcd(normalized), lock: await deps.makeLock(normalized), service: deps.service };
-    await runScheduler({ ...parts, clock: deps.clock, log, unit: name, stores, runner: deps.runner }, normalized, stop.signal, catchUps);
+    await runScheduler({ ...parts, clock: deps.clock, log, unit: name, stores, runner: deps.runner, codecs: deps.codecs }, normalized, stop.signal, catchUps);
     return 0;
   } catch (error) {
     log.error(oneLine(error));

@@ -23,6 +23,7 @@ import { enterPhase, newJournal, removeJournal, writeJournal, type RestoreJourna
 import { checkRestored, fixCommand, rollBackRestore, type SettleDeps } from './settle-restore.ts';
 import type { StartMeter } from '../progress/progress-meter.ts';
 import type { CommandRunner } from '../process/command-runner.ts';
+import type { ArchiveCodecs } from '../archive/codecs.ts';
 import type { PointOutcome, PointParams } from '../replay/replay-to-point.ts';
 import { restoreSource } from './restore-source.ts';
 
@@ -40,6 +41,8 @@ export interface RestoreDeps {
   meter?: StartMeter | undefined;
   // Starts the throwaway etcd of a restore to a point.
   runner?: Pick<CommandRunner, 'start'> | undefined;
+  // What compresses the safety snapshot (the agent's own zlib and zstd when absent).
+  codecs?: ArchiveCodecs | undefined;
 }
 
 // A restore to a point (to-time / to-revision): what the replay needs besides what the restore has (source names the
@@ -128,7 +131,7 @@ export const restoreSnapshot = async (deps: RestoreDeps, request: RestoreRequest
       // etcd answered the member count moments ago; if it has died since, the safety snapshot fails and nothing changes.
       if (units.members !== undefined) {
         await progress(`taking a safety snapshot of the current data into ${request.backupDir}`);
-        backup = await takeSnapshot({ etcd, clock: deps.clock, progress, meter: deps.meter }, {
+        backup = await takeSnapshot({ etcd, clock: deps.clock, progress, meter: deps.meter, codecs: deps.codecs }, {
           targetDir: request.backupDir,
           targetOption: 'target',
           trigger: 'manual',

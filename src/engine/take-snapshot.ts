@@ -9,6 +9,8 @@ import { DB_NAME, type Manifest } from '../archive/manifest.ts';
 import { snapshotName, snapshotStamp } from '../archive/snapshot-name.ts';
 import { writeChecksumFile, writeManifestSidecar, writeSnapshotArchive } from '../archive/write-archive.ts';
 import { DEFAULT_COMPRESSION, describeCompression, type Compression } from '../archive/compression.ts';
+import type { ArchiveCodecs } from '../archive/codecs.ts';
+import { CommandError } from '../process/command-runner.ts';
 import { followFile, NotFollowed } from '../fs/follow-file.ts';
 import { encryptStream } from '../archive/age-encryption.ts';
 import { collectPki, type PkiFile } from '../archive/collect-pki.ts';
@@ -30,6 +32,8 @@ export interface SnapshotDeps {
   progress(message: string): Promise<void>;
   // Byte progress of the save and the archive's passes (none when absent).
   meter?: StartMeter | undefined;
+  // What compresses the db (the agent's own zlib and zstd when absent).
+  codecs?: ArchiveCodecs | undefined;
 }
 
 // What to snapshot into, and why.
@@ -183,7 +187,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
       return made;
     };
     writing = join(request.targetDir, name);
-    const write = (follow: boolean) =>
+    const write = (follow: boolean, codecs: ArchiveCodecs | undefined) =>
       writeSnapshotArchive(
         writing,
         {
@@ -200,13 +204,22 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
           encrypt: encrypted ? encryptStream(request.recipients ?? []) : undefined,
           meter: deps.meter,
           dbEstimate: cluster.dbSize,
+          codecs,
         },
       );
-    const archive = await write(true).catch(async (error: unknown) => {
+    const archive = await write(true, deps.codecs).catch(async (error: unknown) => {
       // A followed save that turned out not to be exact after bytes were compressed: the archive starts again.
-      if (!(error instanceof NotFollowed)) throw error;
-      await deps.progress(`the saved db changed under the snapshot's pass (${(error as Error).message}); reading it again from the file`);
-      return write(false);
+      if (error instanceof NotFollowed) {
+        await deps.progress(`the saved db changed under the snapshot's pass (${error.message}); reading it again from the file`);
+        return write(false, deps.codecs);
+      }
+      // The compressing program failed (not the stop of an aborted run): the archive starts again, from the file.
+      const fallback = deps.codecs?.fallback;
+      if (error instanceof CommandError && fallback && !request.signal?.aborted) {
+        await deps.progress(`compressing with ${error.command} failed (${error.reason}); compressing with the agent's own codecs instead`);
+        return write(false, fallback);
+      }
+      throw error;
     });
     await saved;
     if (!manifest || !status) throw new AgentError('the snapshot archive was written without its manifest; take the snapshot again');

@@ -1,3 +1,5 @@
+import type { Duplex } from 'node:stream';
+
 // The only seam through which the agent starts a process.
 
 // What to run a command with; never a shell, always an argument array.
@@ -53,11 +55,22 @@ export interface RunningProcess {
   stop(graceMs?: number): Promise<ProcessExit>;
 }
 
+// How to run a program as a stream stage; never a shell.
+export interface FilterOptions {
+  // Stops the program (SIGTERM) when aborted; the stream then fails.
+  signal?: AbortSignal;
+}
+
 // Starts processes; run() rejects with CommandError when the command fails, times out or is missing.
 export interface CommandRunner {
   run(file: string, args: readonly string[], options: RunOptions): Promise<CommandResult>;
   // Starts a long-running process (a server) and returns at once.
   start(file: string, args: readonly string[], options: StartOptions): Promise<RunningProcess>;
+  // A program as a stream stage: what is written goes to its stdin, what it writes on stdout is read. The stream
+  // ends only once the program has exited 0; otherwise it fails with CommandError (with the program's stderr).
+  // Destroying the stream stops the program. A write's callback fires once the program's pipe has taken the
+  // chunk, so a writer may then reuse the chunk's memory.
+  filter(file: string, args: readonly string[], options: FilterOptions): Duplex;
 }
 
 // Why a command failed, with everything an operator or a log needs.

@@ -2,11 +2,13 @@
 const loadExeca = () => import('execa');
 import { CommandError, type CommandRunner, type CommandResult, type RunOptions } from './command-runner.ts';
 import { startWithExeca } from './execa-start.ts';
+import { filterWithExeca } from './execa-filter.ts';
 import { childEnv } from './child-env.ts';
 
 // The real CommandRunner: execa with an argument array, no shell, a bounded timeout.
 export const execaRunner: CommandRunner = {
   start: startWithExeca,
+  filter: filterWithExeca,
   async run(file: string, args: readonly string[], options: RunOptions): Promise<CommandResult> {
     const { execa, ExecaError } = await loadExeca();
     try {

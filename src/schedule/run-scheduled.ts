@@ -16,6 +16,7 @@ import type { RunRecord } from '../state/schedule-state.ts';
 import type { ServiceManager } from '../system/service-manager.ts';
 import { describeHolder, LockBusyError, type UnitLock } from '../system/unit-lock.ts';
 import { heldByRestore, unitGuard, withUnitLock, type GuardDeps } from '../engine/unit-guard.ts';
+import type { ArchiveCodecs } from '../archive/codecs.ts';
 
 // What a scheduled run needs.
 export interface ScheduledRunDeps {
@@ -28,6 +29,8 @@ export interface ScheduledRunDeps {
   // The unit's stores: retention in snapshot-dir, and, when configured, the off-unit store every scheduled snapshot is
   // uploaded to and pruned in too.
   stores: Stores;
+  // What compresses and decompresses archives (the agent's own zlib and zstd when absent).
+  codecs?: ArchiveCodecs | undefined;
 }
 
 // The unit guard of a scheduled run (its progress goes to the log).
@@ -91,7 +94,7 @@ const snapshotAndPrune = async (deps: ScheduledRunDeps, config: AgentConfig, sta
   // Byte progress of a scheduled run goes to its log, a line per report.
   const meter = progressMeters(async (update) => deps.log.info(progressLine(update)), deps.clock);
   const outcome = await takeSnapshot(
-    { etcd: deps.etcd, clock: deps.clock, progress: async (m) => deps.log.info(m), meter },
+    { etcd: deps.etcd, clock: deps.clock, progress: async (m) => deps.log.info(m), meter, codecs: deps.codecs },
     {
       targetDir: config.snapshotDir,
       targetOption: 'snapshot-dir',

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { writeSnapshotArchive } from '../../src/archive/write-archive.ts';
 import { encryptStream } from '../../src/archive/age-encryption.ts';
 import { parseCompression } from '../../src/archive/compression.ts';
+import { igzipCodecs, type ArchiveCodecs } from '../../src/archive/codecs.ts';
+import { execaRunner } from '../../src/process/execa-runner.ts';
+import { igzipPath } from '../support/codecs/igzip.ts';
 import type { DbIntegrity } from '../../src/archive/db-integrity.ts';
 import { tempDir } from '../support/files/dirs.ts';
 import { fakeDb } from '../support/files/fake-db.ts';
@@ -35,8 +38,11 @@ t.test('an archive holds the db exactly when every chunk it was given reused one
   const keyFile = join(dir, 'age.key');
   execFileSync('age-keygen', ['-o', keyFile], { stdio: 'ignore' });
   const recipient = execFileSync('age-keygen', ['-y', keyFile], { encoding: 'utf8' }).trim();
-  const cases = [
+  const igzip: ArchiveCodecs = igzipCodecs(execaRunner, igzipPath());
+  const cases: { name: string; spec: string; tar: string[]; encrypted?: boolean; codecs?: ArchiveCodecs }[] = [
     { name: 'gzip', spec: 'gzip', tar: ['xzf'] },
+    { name: 'gzip by igzip', spec: 'gzip', tar: ['xzf'], codecs: igzip },
+    { name: 'gzip by igzip, encrypted', spec: 'gzip', tar: ['xzf'], encrypted: true, codecs: igzip },
     { name: 'zstd', spec: 'zstd', tar: ['--zstd', '-xf'] },
     { name: 'none', spec: 'none', tar: ['xf'] },
     { name: 'zstd, encrypted', spec: 'zstd', tar: ['--zstd', '-xf'], encrypted: true },
@@ -58,7 +64,7 @@ t.test('an archive holds the db exactly when every chunk it was given reused one
         pki: [],
         mtime: new Date('2026-12-02T00:00:00Z'),
       },
-      { compression: parseCompression(c.spec), bodyPath: join(out, 'body'), encrypt: c.encrypted ? encryptStream([recipient]) : undefined },
+      { compression: parseCompression(c.spec), bodyPath: join(out, 'body'), encrypt: c.encrypted ? encryptStream([recipient]) : undefined, codecs: c.codecs },
     );
     let tarFile = written.path;
     if (c.encrypted) {

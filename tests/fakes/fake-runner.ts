@@ -1,4 +1,4 @@
-import { CommandError, type CommandResult, type CommandRunner, type ProcessExit, type RunOptions, type RunningProcess, type StartOptions } from '../../src/process/command-runner.ts';
+import { CommandError, type CommandResult, type CommandRunner, type FilterOptions, type ProcessExit, type RunOptions, type RunningProcess, type StartOptions } from '../../src/process/command-runner.ts';
 
 // Which command a rule answers: an exact file and an argv prefix, or a predicate.
 export type ArgvMatcher = { file: string; args?: readonly string[] } | ((file: string, args: readonly string[]) => boolean);
@@ -29,10 +29,10 @@ export interface StartRule {
 
 // A call the fake saw.
 export interface RunnerCall {
-  kind: 'run' | 'start';
+  kind: 'run' | 'start' | 'filter';
   file: string;
   args: string[];
-  options: RunOptions | StartOptions;
+  options: RunOptions | StartOptions | FilterOptions;
 }
 
 // A CommandRunner driven by a table of argv → answer; records every call; an unmatched command fails loudly.
@@ -109,6 +109,11 @@ export const fakeRunner = (rules: RunRule[] = [], starts: StartRule[] = []): Fak
       const proc = fakeProcess(rule.script);
       processes.push(proc);
       return proc;
+    },
+    // A stream stage has no table: tests that need one run a real program through execaRunner.
+    filter(file, args, options) {
+      calls.push({ kind: 'filter', file, args: [...args], options });
+      throw new Error(`fake runner: no filter for ${[file, ...args].join(' ')}`);
     },
   };
 };

@@ -106,6 +106,9 @@ const answering = (outcome: { stdout: string } | CommandError): CommandRunner =>
   start: () => {
     throw new Error('not used');
   },
+  filter: () => {
+    throw new Error('not used');
+  },
 });
 
 t.test('output that is not JSON, and a tool that times out, fail at the same boundary', async (t) => {
@@ -136,6 +139,9 @@ t.test('config-get runs once per process, once it answered; every caller gets it
       return { stdout: answer.stdout, stderr: '', exitCode: 0 };
     },
     start: () => {
+      throw new Error('not used');
+    },
+    filter: () => {
       throw new Error('not used');
     },
   };
