@@ -11,7 +11,7 @@ import { silentMeter, type Meter, type StartMeter } from '../progress/progress-m
 import { paddingFrames } from './padding-frames.ts';
 import { writeAtomically, writeTextAtomically } from '../fs/atomic-file.ts';
 import { compressor, type Compression } from './compression.ts';
-import { inProcessCodecs, type ArchiveCodecs } from './codecs.ts';
+import type { ArchiveCodecs } from './codecs.ts';
 import { DbMeter, type DbIntegrity } from './db-integrity.ts';
 import { DB_NAME, MANIFEST_NAME } from './manifest.ts';
 import { archiveEnd, fileHeader, padding, smallMember } from './tar-blocks.ts';
@@ -100,13 +100,31 @@ const feedThrough = async (source: AsyncIterable<Buffer>, sink: Duplex, to: Writ
   await fed;
 };
 
-// What compresses the db's chunks. They may be views of a reused buffer (see ArchiveParts.db): the in-process codecs
-// copy each into a block of their own, and a program's pipe has taken a chunk when its write calls back; without
-// compression each chunk is copied here, as the file stream keeps it.
-const dbCompressor = (compression: Compression, codecs: ArchiveCodecs): Duplex =>
+// What compresses the db's chunks in this process. They may be views of a reused buffer (see ArchiveParts.db): the
+// codecs copy each into a block of their own; without compression each chunk is copied here, as the file stream
+// keeps it.
+const dbCompressor = (compression: Compression): Duplex =>
   compression.codec === 'none'
     ? new Transform({ highWaterMark: 1 << 20, transform: (chunk: Buffer, _encoding, done) => done(null, Buffer.from(chunk)) })
-    : (codecs.compress(compression) ?? compressor(compression));
+    : compressor(compression);
+
+// Takes a program's (empty) readable side.
+const discard = (): Writable => new Writable({ write: (_chunk, _encoding, done) => done() });
+
+// Compresses the db's chunks into the file at path (created 0600 if need be) from offset start on. A program of the
+// codecs appends to the file itself (its pipe has taken a chunk when the write calls back, so the buffer may be
+// reused); else this process compresses and writes.
+const compressInto = async (body: AsyncIterable<Buffer>, options: ArchiveOptions, path: string, start: number, streamOptions: { signal?: AbortSignal }): Promise<void> => {
+  const file = await open(path, 'a', 0o600);
+  try {
+    await file.truncate(start);
+    const program = options.compression.codec === 'none' ? undefined : options.codecs?.compressTo(options.compression, file.fd);
+    if (program) return await feedThrough(body, program, discard(), streamOptions);
+  } finally {
+    await file.close();
+  }
+  await feedThrough(body, dbCompressor(options.compression), createWriteStream(path, { flags: 'r+', start, highWaterMark: 1 << 20 }), streamOptions);
+};
 
 // SHA-256 and size of a file, read once.
 const hashFile = async (path: string): Promise<{ sha256: string; bytes: number }> => {
@@ -139,7 +157,7 @@ export const writeSnapshotArchive = async (finalPath: string, parts: ArchivePart
       finalPath,
       async (temp) => {
         await (await open(temp, 'wx', 0o600)).close();
-        await feedThrough(body(), dbCompressor(options.compression, options.codecs ?? inProcessCodecs), createWriteStream(temp, { flags: 'r+', start: HEAD_REGION, highWaterMark: 1 << 20 }), streamOptions);
+        await compressInto(body(), options, temp, HEAD_REGION, streamOptions);
         await dbPass.end();
         integrity = meter.result();
         const handle = await open(temp, 'r+');
@@ -160,7 +178,7 @@ export const writeSnapshotArchive = async (finalPath: string, parts: ArchivePart
       { exclusive: true },
     );
   } else {
-    await feedThrough(body(), dbCompressor(options.compression, options.codecs ?? inProcessCodecs), createWriteStream(options.bodyPath, { flags: 'w', mode: 0o600 }), streamOptions);
+    await compressInto(body(), options, options.bodyPath, 0, streamOptions);
     await dbPass.end();
     integrity = meter.result();
     const head = await headFrame(await parts.manifest(integrity), integrity, parts, options.compression);

@@ -59,6 +59,9 @@ export interface RunningProcess {
 export interface FilterOptions {
   // Stops the program (SIGTERM) when aborted; the stream then fails.
   signal?: AbortSignal;
+  // An open file descriptor the program writes its stdout to, instead of a pipe the stream reads: the output never
+  // passes through the agent, and the stream's readable side gives nothing.
+  stdoutFd?: number;
 }
 
 // Starts processes; run() rejects with CommandError when the command fails, times out or is missing.

@@ -16,7 +16,7 @@ export const filterWithExeca = (file: string, args: readonly string[], options: 
   const command = [file, ...args].join(' ');
   let child: Filter | undefined;
   let stderr = '';
-  let outputEnded = false;
+  let outputEnded = options.stdoutFd !== undefined;
   let inputLost = false;
   let exited: CommandError | null | undefined;
 
@@ -31,7 +31,8 @@ export const filterWithExeca = (file: string, args: readonly string[], options: 
   const started: Promise<{ subprocess: Filter }> = import('execa').then(({ execa }) => {
     const subprocess = execa(file, args, {
       stdin: 'pipe',
-      stdout: 'pipe',
+      // execa's types take a plain descriptor only beyond stdio; execa and Node hand it to the program as its fd 1.
+      stdout: (options.stdoutFd ?? 'pipe') as 'pipe',
       stderr: 'pipe',
       buffer: false,
       reject: false,
@@ -43,13 +44,15 @@ export const filterWithExeca = (file: string, args: readonly string[], options: 
     subprocess.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
     });
-    subprocess.stdout.on('data', (chunk: Buffer) => {
-      if (!stream.push(chunk)) subprocess.stdout.pause();
-    });
-    subprocess.stdout.on('end', () => {
-      outputEnded = true;
-      settle();
-    });
+    if (options.stdoutFd === undefined) {
+      subprocess.stdout.on('data', (chunk: Buffer) => {
+        if (!stream.push(chunk)) subprocess.stdout.pause();
+      });
+      subprocess.stdout.on('end', () => {
+        outputEnded = true;
+        settle();
+      });
+    }
     // A program that dies closes its stdin: its exit says why, not the EPIPE of the next write.
     subprocess.stdin.on('error', () => {
       inputLost = true;
@@ -96,7 +99,7 @@ export const filterWithExeca = (file: string, args: readonly string[], options: 
       );
     },
     read() {
-      child?.stdout.resume();
+      child?.stdout?.resume();
     },
     destroy(error, done) {
       if (child && exited === undefined) child.kill('SIGTERM');

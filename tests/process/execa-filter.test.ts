@@ -125,3 +125,18 @@ t.test('an aborted signal stops the program and fails the stream as canceled', a
   t.ok(error instanceof CommandError, 'a CommandError');
   t.equal((error as CommandError).canceled, true);
 });
+
+t.test('with stdoutFd the program writes the file itself: the stream gives nothing and ends once it exited', async (t) => {
+  const dir = await tempDir(t, 'filter-fd');
+  const file = join(dir, 'out');
+  const { openSync, closeSync, writeFileSync } = await import('node:fs');
+  writeFileSync(file, 'head:');
+  const fd = openSync(file, 'a');
+  const data = randomBytes(3 << 20);
+  const stage = execaRunner.filter('cat', [], { stdoutFd: fd });
+  const out = collect();
+  await Promise.all([feedReusing(stage, data, 1 << 20), pipeline(stage, out.sink)]);
+  closeSync(fd);
+  t.equal(out.bytes().length, 0, 'nothing came through the stream');
+  t.ok(readFileSync(file).equals(Buffer.concat([Buffer.from('head:'), data])), 'the file holds its head, then the 3 MiB');
+});
