@@ -29,6 +29,8 @@ export const filterWithExeca = (file: string, args: readonly string[], options: 
 
   // The subprocess is itself a promise (of its result): it travels in an object, or awaiting it would wait for its exit.
   const started: Promise<{ subprocess: Filter }> = import('execa').then(({ execa }) => {
+    // Destroyed while execa loaded (a snapshot stopped at once): nothing is started, so nothing is left waiting.
+    if (stream.destroyed) throw new Error(`${command} was not started: its stream was destroyed first`);
     const subprocess = execa(file, args, {
       stdin: 'pipe',
       // execa's types take a plain descriptor only beyond stdio; execa and Node hand it to the program as its fd 1.
@@ -74,6 +76,8 @@ export const filterWithExeca = (file: string, args: readonly string[], options: 
     });
     return { subprocess };
   });
+  // The refusal above reaches a write or final that waits on it; nothing else needs to hear it.
+  started.catch(() => undefined);
 
   const stream = new Duplex({
     readableHighWaterMark: READ_AHEAD_BYTES,

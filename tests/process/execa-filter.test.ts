@@ -140,3 +140,13 @@ t.test('with stdoutFd the program writes the file itself: the stream gives nothi
   t.equal(out.bytes().length, 0, 'nothing came through the stream');
   t.ok(readFileSync(file).equals(Buffer.concat([Buffer.from('head:'), data])), 'the file holds its head, then the 3 MiB');
 });
+
+t.test('a stream destroyed before its program started never starts it', async (t) => {
+  const dir = await tempDir(t, 'filter-early');
+  const pidFile = join(dir, 'pid');
+  const stage = execaRunner.filter('sh', ['-c', `echo $$ > ${pidFile}; exec sleep 60`], {});
+  stage.on('error', () => undefined);
+  stage.destroy(new Error('the snapshot stopped at once'));
+  await sleep(500);
+  t.equal(existsSync(pidFile), false, 'no program ran');
+});

@@ -7,7 +7,7 @@ import { CHARM_DIR } from '../support/juju/charm-run.ts';
 import { tempDir } from '../support/files/dirs.ts';
 
 const SETUP = join(CHARM_DIR, 'scripts', 'setup.sh');
-const TOOLS = ['etcd', 'etcdctl', 'age', 'zstd', 'node', 'npm', 'python3', 'openssl', 'unzip', 'promtool', 'xz', 'x86_64-linux-gnu-strip', 'aarch64-linux-gnu-strip', 'qemu-aarch64'];
+const TOOLS = ['etcd', 'etcdctl', 'age', 'zstd', 'igzip', 'node', 'npm', 'python3', 'openssl', 'unzip', 'promtool', 'xz', 'x86_64-linux-gnu-strip', 'aarch64-linux-gnu-strip', 'qemu-aarch64'];
 
 // A PATH of one directory holding the given commands (links to this machine's), plus what the script itself runs.
 const pathWith = async (t: Test, tools: string[]): Promise<string> => {
