@@ -42,7 +42,7 @@ export interface ActionContext {
   naming: Naming;
   // Byte progress of long steps (save, compress, encrypt, upload), through HookTools.progress.
   meter: StartMeter;
-  // What compresses and decompresses archives (igzip where installed).
+  // What compresses snapshots: igzip for gzip:1 where installed (archives are always decompressed in process).
   codecs: ArchiveCodecs;
 }
 

@@ -29,7 +29,7 @@ export interface ScheduledRunDeps {
   // The unit's stores: retention in snapshot-dir, and, when configured, the off-unit store every scheduled snapshot is
   // uploaded to and pruned in too.
   stores: Stores;
-  // What compresses and decompresses archives (the agent's own zlib and zstd when absent).
+  // What compresses snapshots (the agent's own zlib and zstd when absent).
   codecs?: ArchiveCodecs | undefined;
 }
 
