@@ -12,6 +12,8 @@ import { paddingFrames } from './padding-frames.ts';
 import { writeAtomically, writeTextAtomically } from '../fs/atomic-file.ts';
 import { compressor, type Compression } from './compression.ts';
 import type { ArchiveCodecs } from './codecs.ts';
+import { CommandError } from '../process/command-runner.ts';
+import { nearlyFull } from '../fs/nearly-full.ts';
 import { DbMeter, type DbIntegrity } from './db-integrity.ts';
 import { DB_NAME, MANIFEST_NAME } from './manifest.ts';
 import { archiveEnd, fileHeader, padding, smallMember } from './tar-blocks.ts';
@@ -111,6 +113,14 @@ const dbCompressor = (compression: Compression): Duplex =>
 // Takes a program's (empty) readable side.
 const discard = (): Writable => new Writable({ write: (_chunk, _encoding, done) => done() });
 
+// A program that writes the archive file itself tells of a full disk only as a failed write (igzip: "Error
+// encountered while writing to file", exit 252). When it failed with path's filesystem (nearly) full, that is what
+// happened, and it is said the way Node says it (ENOSPC): no other codec could write there either.
+const asFullDisk = async (error: unknown, path: string): Promise<unknown> => {
+  if (!(error instanceof CommandError) || !(await nearlyFull(path))) return error;
+  return Object.assign(new Error(`ENOSPC: no space left on device, write '${path}' (${error.command}: ${error.reason})`), { code: 'ENOSPC', cause: error });
+};
+
 // Compresses the db's chunks into the file at path (created 0600 if need be) from offset start on. A program of the
 // codecs appends to the file itself (its pipe has taken a chunk when the write calls back, so the buffer may be
 // reused); else this process compresses and writes.
@@ -119,7 +129,11 @@ const compressInto = async (body: AsyncIterable<Buffer>, options: ArchiveOptions
   try {
     await file.truncate(start);
     const program = options.compression.codec === 'none' ? undefined : options.codecs?.compressTo(options.compression, file.fd);
-    if (program) return await feedThrough(body, program, discard(), streamOptions);
+    if (program) {
+      return await feedThrough(body, program, discard(), streamOptions).catch(async (error: unknown) => {
+        throw await asFullDisk(error, path);
+      });
+    }
   } finally {
     await file.close();
   }

@@ -112,6 +112,16 @@ const followedDb = async function* (db: string, saving: Promise<void>, signal: A
   yield* finishedDb(db, saving);
 };
 
+// True when cause is error or under it.
+const hasCause = (error: unknown, cause: unknown): boolean => {
+  if (cause === undefined) return false;
+  for (let e = error, depth = 0; depth < 5; e = (e as Error).cause, depth++) {
+    if (e === cause) return true;
+    if (!(e instanceof Error)) return false;
+  }
+  return false;
+};
+
 // Takes a snapshot with etcdctl, checks it, and writes the archive, its manifest and checksum file.
 // First removes what dead runs left in the target, and refuses when the target lacks room for the db and its archive.
 export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest): Promise<SnapshotOutcome> => {
@@ -213,9 +223,11 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
         await deps.progress(`the saved db changed under the snapshot's pass (${error.message}); reading it again from the file`);
         return write(false, deps.codecs);
       }
-      // The compressing program failed (not the stop of an aborted run): the archive starts again, from the file.
+      // The compressing program failed (not the stop of an aborted run, not a full disk): the archive starts again,
+      // from the file. That needs the whole file: a save that failed meanwhile is what is reported.
       const fallback = deps.codecs?.fallback;
       if (error instanceof CommandError && fallback && !request.signal?.aborted) {
+        await saved;
         await deps.progress(`compressing with ${error.command} failed (${error.reason}); compressing with the agent's own codecs instead`);
         return write(false, fallback);
       }
@@ -231,7 +243,9 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
   } catch (error) {
     stop.abort();
     await saving?.catch(() => undefined);
-    // The disk filled under etcdctl's save or under the archive, whichever write met it first.
+    // The disk filled under the archive's own write, or else under etcdctl's save (which the archive's pass then
+    // reports as its failure too): the write that met it is named.
+    if (isNoSpace(error) && !hasCause(error, saveError)) throw noSpaceError(request.targetDir, writing, error);
     if (isNoSpace(saveError)) throw noSpaceError(request.targetDir, join(scratch, DB_NAME), saveError);
     if (isNoSpace(error)) throw noSpaceError(request.targetDir, writing, error);
     throw error;

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSnapshotArchive } from '../../src/archive/write-archive.ts';
 import { encryptStream } from '../../src/archive/age-encryption.ts';
@@ -12,6 +12,9 @@ import { igzipPath } from '../support/codecs/igzip.ts';
 import type { DbIntegrity } from '../../src/archive/db-integrity.ts';
 import { tempDir } from '../support/files/dirs.ts';
 import { fakeDb } from '../support/files/fake-db.ts';
+import { freeBytes, mountTmpfs } from '../support/files/disk-space.ts';
+import { isNoSpace } from '../../src/errors/no-space.ts';
+import { CommandError } from '../../src/process/command-runner.ts';
 
 // A db read the way the snapshot reads it: every chunk a view of one buffer, refilled when the next chunk is asked
 // for. Sizes vary (a read that caught up with etcdctl is short). Anything the archive kept without copying would
@@ -77,4 +80,37 @@ t.test('an archive holds the db exactly when every chunk it was given reused one
     t.ok(readFileSync(join(unpacked, 'db')).equals(db), `${c.name}: stock tools unpack the db byte for byte`);
     t.equal(seen?.bytes, db.length, `${c.name}: the manifest was asked for with the db's whole size`);
   }
+});
+
+// The archive of db written into dir with codecs (gzip:1), or its failure.
+const writeGzip1 = (dir: string, db: Buffer, codecs: ArchiveCodecs) =>
+  writeSnapshotArchive(
+    join(dir, 'archive'),
+    { db: reusingReader(db), manifest: async () => ({ format: 1 }), pkiDir: dir, pki: [], mtime: new Date('2026-12-02T00:00:00Z') },
+    { compression: parseCompression('gzip:1'), bodyPath: join(dir, 'body'), codecs },
+  );
+
+t.test('igzip that meets a full disk fails as a full disk (ENOSPC), not as a broken program; nothing is left', async (t) => {
+  const mount = await mountTmpfs(t, 4, 'write-archive-full');
+  // Random bytes do not shrink: 8 MiB of them cannot fit in 4.
+  const failure = await writeGzip1(mount, fakeDb(randomBytes(8 << 20)), igzipCodecs(execaRunner, igzipPath())).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  t.ok(failure instanceof Error, 'the write failed');
+  t.equal((failure as Error & { code?: unknown }).code, 'ENOSPC');
+  t.equal(isNoSpace(failure), true);
+  t.equal((failure as Error).cause instanceof CommandError, true, "igzip's own failure is kept as the cause");
+  t.strictSame(readdirSync(mount), [], 'no partial archive');
+  t.equal(await freeBytes(mount), 4 << 20, 'every byte written was released');
+});
+
+t.test('a compressing program that fails with room on the disk stays its own failure (CommandError): the snapshot may fall back', async (t) => {
+  const dir = await tempDir(t, 'write-archive-broken');
+  const broken = join(dir, 'broken-igzip');
+  writeFileSync(broken, '#!/bin/sh\nhead -c 100000 >/dev/null\necho "igzip: internal error" >&2\nexit 3\n', { mode: 0o755 });
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  await t.rejects(writeGzip1(out, fakeDb(randomBytes(2 << 20)), igzipCodecs(execaRunner, broken)), CommandError);
+  t.strictSame(readdirSync(out), [], 'no partial archive');
 });
