@@ -1,6 +1,7 @@
 import { sidecarText } from '../format/sha256sum.ts';
 import type { Duplex } from 'node:stream';
 import { hashingStream } from '../fs/hashing-stream.ts';
+import { hashFile } from '../fs/hash-file.ts';
 import { pipeline } from 'node:stream/promises';
 import { buffer } from 'node:stream/consumers';
 import { Readable, Transform, Writable } from 'node:stream';
@@ -138,13 +139,6 @@ const compressInto = async (body: AsyncIterable<Buffer>, options: ArchiveOptions
     await file.close();
   }
   await feedThrough(body, dbCompressor(options.compression), createWriteStream(path, { flags: 'r+', start, highWaterMark: 1 << 20 }), streamOptions);
-};
-
-// SHA-256 and size of a file, read once.
-const hashFile = async (path: string): Promise<{ sha256: string; bytes: number }> => {
-  const tap = hashingStream();
-  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), tap.stream, new Writable({ write: (_chunk, _encoding, done) => done() }));
-  return tap.result();
 };
 
 // Writes a snapshot archive at finalPath (0600) reading the db once: as its bytes go by they are checked (etcd's

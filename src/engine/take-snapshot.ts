@@ -141,6 +141,8 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
   const stop = new AbortController();
   let saveError: unknown;
   let saving: Promise<void> | undefined;
+  // The saved db's removal, once started.
+  let dropped: Promise<void> | undefined;
   try {
     const db = join(scratch, DB_NAME);
     const pki: PkiFile[] = await collectPki(request.includePaths ?? [], scratch);
@@ -170,6 +172,10 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
         throw new AgentError('the snapshot etcd streamed failed its integrity check (appended SHA-256 missing or wrong); nothing was kept; take the snapshot again');
       }
       const facts = await checked;
+      // The archive's db is compressed and snapshot status has read the file: nothing reads it again, so it is
+      // removed while the archive is finished (freeing a big file takes a while, beside the archive's hash).
+      dropped ??= rm(db, { force: true });
+      dropped.catch(() => undefined);
       status = facts.status;
       await deps.progress(`snapshot verified: revision ${status.revision}, ${status.totalKey} keys, ${integrity.bytes} bytes`);
       const made: Manifest = {
@@ -250,6 +256,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, request: SnapshotRequest)
     if (isNoSpace(error)) throw noSpaceError(request.targetDir, writing, error);
     throw error;
   } finally {
+    await dropped?.catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
   }
 };
